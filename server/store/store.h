@@ -1,0 +1,137 @@
+// Store: durable state of jobs and pipelines, per tenant.
+//
+// Contract for every implementation (sqlite/ today, postgres/ next):
+// - Every method is thread-safe.
+// - A mutating method returns only after its change is durably committed
+//   (survives SIGKILL of the process); on error nothing was changed.
+// - Every read and write is scoped to `tenant`: another tenant's rows are
+//   invisible, so they are NOT_FOUND, exactly like missing ones.
+// - Mutations of an existing row are read-decide-write in one transaction:
+//   the caller's `decide` function sees the current row and returns the new
+//   one; the write is a compare-and-set on `version`, so a concurrent change
+//   can never be lost or overwritten.
+// - Errors: NOT_FOUND with reason JOB_NOT_FOUND / PIPELINE_NOT_FOUND;
+//   UNAVAILABLE (STORE_UNAVAILABLE) when the database cannot be used; any
+//   error a `decide` function returns is returned unchanged.
+#ifndef JOBCONTROL_SERVER_STORE_STORE_H_
+#define JOBCONTROL_SERVER_STORE_STORE_H_
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "server/core/job.h"
+#include "server/core/pipeline.h"
+
+namespace jobcontrol {
+
+// Which jobs ListJobs returns; unset members do not filter.
+struct JobQuery {
+  std::vector<JobState> states;  // any of these; empty = all
+  std::optional<std::string> pipeline_id;
+  std::optional<JobKind> kind;
+  std::optional<absl::Time> create_time_from;  // inclusive
+  std::optional<absl::Time> create_time_to;    // exclusive
+  // Keyset cursor: only jobs with sequence < before_sequence. 0 = no cursor.
+  int64_t before_sequence = 0;
+  int limit = 50;  // > 0
+};
+
+// Newest first (sequence descending).
+struct JobPage {
+  std::vector<Job> jobs;
+  bool has_more = false;  // more rows match after the last one returned
+};
+
+struct PipelineQuery {
+  // Keyset cursor: only pipelines with sequence > after_sequence.
+  int64_t after_sequence = 0;
+  int limit = 50;  // > 0
+};
+
+// Oldest first (sequence ascending).
+struct PipelinePage {
+  std::vector<Pipeline> pipelines;
+  bool has_more = false;
+};
+
+// A job to insert, with its idempotency key.
+struct JobSubmission {
+  // Fully formed: tenant, id, kind, spec, priority, user_data, create_time,
+  // update_time set; state QUEUED. Empty pipeline_id means the tenant's
+  // default pipeline (created if needed, named "default").
+  Job job;
+  // Empty: no idempotency. Otherwise (tenant, request_id) identifies the
+  // submission: a second submit with the same key returns the first job if
+  // `request_fingerprint` is equal, and INVALID_ARGUMENT with reason
+  // REQUEST_ID_REUSED (field "request_id") if not.
+  std::string request_id;
+  std::string request_fingerprint;
+};
+
+struct SubmitResult {
+  Job job;
+  bool created = false;  // false when an idempotent retry found the job
+};
+
+// Given the current row, returns the row to write, or an error to abort with
+// nothing written. Returning a row equal in every field means "no change"
+// and writes nothing (version stays). Must be pure: it can be called again.
+using JobDecision = std::function<absl::StatusOr<Job>(const Job& current)>;
+using PipelineDecision =
+    std::function<absl::StatusOr<Pipeline>(const Pipeline& current)>;
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // --- Pipelines ---
+
+  // Inserts `pipeline` (tenant, id, name, state, priority, times set).
+  // Returns it with version and sequence assigned.
+  virtual absl::StatusOr<Pipeline> CreatePipeline(
+      const Pipeline& pipeline) = 0;
+  virtual absl::StatusOr<Pipeline> GetPipeline(const std::string& tenant,
+                                               const std::string& id) = 0;
+  // The tenant's default pipeline, created (named "default", ACTIVE,
+  // priority 6) if it does not exist yet; at most one ever exists.
+  virtual absl::StatusOr<Pipeline> GetOrCreateDefaultPipeline(
+      const std::string& tenant, absl::Time now) = 0;
+  virtual absl::StatusOr<PipelinePage> ListPipelines(
+      const std::string& tenant, const PipelineQuery& query) = 0;
+  // Read-decide-write of one pipeline (see file comment).
+  virtual absl::StatusOr<Pipeline> UpdatePipeline(
+      const std::string& tenant, const std::string& id,
+      const PipelineDecision& decide) = 0;
+  // Deletes a pipeline. FAILED_PRECONDITION with reason DEFAULT_PIPELINE for
+  // the default one, PIPELINE_NOT_EMPTY while any of its jobs is not in a
+  // terminal state (checked in the same transaction as the delete).
+  virtual absl::Status DeletePipeline(const std::string& tenant,
+                                      const std::string& id) = 0;
+
+  // --- Jobs ---
+
+  // Inserts a job into its pipeline, idempotently (see JobSubmission).
+  // NOT_FOUND (PIPELINE_NOT_FOUND) if the named pipeline does not exist for
+  // the tenant. The job returned has pipeline_id, version, sequence set.
+  virtual absl::StatusOr<SubmitResult> SubmitJob(
+      const JobSubmission& submission) = 0;
+  virtual absl::StatusOr<Job> GetJob(const std::string& tenant,
+                                     const std::string& id) = 0;
+  virtual absl::StatusOr<JobPage> ListJobs(const std::string& tenant,
+                                           const JobQuery& query) = 0;
+  // Read-decide-write of one job (see file comment). Returns the job as
+  // stored afterwards.
+  virtual absl::StatusOr<Job> UpdateJob(const std::string& tenant,
+                                        const std::string& id,
+                                        const JobDecision& decide) = 0;
+};
+
+}  // namespace jobcontrol
+
+#endif  // JOBCONTROL_SERVER_STORE_STORE_H_
