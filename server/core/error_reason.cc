@@ -14,23 +14,23 @@ std::string PayloadOf(const absl::Status& status, const char* url) {
 }
 }  // namespace
 
-absl::Status ErrorWithReason(absl::StatusCode code, std::string_view reason,
-                             std::string_view message,
-                             std::string_view field) {
+absl::Status ErrorWithReason(absl::StatusCode code, absl::string_view reason,
+                             absl::string_view message,
+                             absl::string_view field) {
   absl::Status status(code, message);
   status.SetPayload(kReasonUrl, absl::Cord(reason));
   if (!field.empty()) status.SetPayload(kFieldUrl, absl::Cord(field));
   return status;
 }
 
-absl::Status MissingFieldError(std::string_view field) {
+absl::Status MissingFieldError(absl::string_view field) {
   return ErrorWithReason(absl::StatusCode::kInvalidArgument,
                          kReasonMissingField,
                          absl::StrCat("missing required field: ", field),
                          field);
 }
 
-absl::Status InvalidFieldError(std::string_view field, std::string_view why) {
+absl::Status InvalidFieldError(absl::string_view field, absl::string_view why) {
   return ErrorWithReason(absl::StatusCode::kInvalidArgument,
                          kReasonInvalidField,
                          absl::StrCat("invalid ", field, ": ", why), field);

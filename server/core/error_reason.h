@@ -6,7 +6,7 @@
 #define JOBCONTROL_SERVER_CORE_ERROR_REASON_H_
 
 #include <string>
-#include <string_view>
+#include "absl/strings/string_view.h"
 
 #include "absl/status/status.h"
 
@@ -29,15 +29,15 @@ inline constexpr char kReasonStoreUnavailable[] = "STORE_UNAVAILABLE";
 inline constexpr char kReasonDraining[] = "DRAINING";
 
 // Returns a status of `code` with `reason` and, if not empty, `field`.
-absl::Status ErrorWithReason(absl::StatusCode code, std::string_view reason,
-                             std::string_view message,
-                             std::string_view field = "");
+absl::Status ErrorWithReason(absl::StatusCode code, absl::string_view reason,
+                             absl::string_view message,
+                             absl::string_view field = "");
 
 // INVALID_ARGUMENT / MISSING_FIELD naming `field`.
-absl::Status MissingFieldError(std::string_view field);
+absl::Status MissingFieldError(absl::string_view field);
 // INVALID_ARGUMENT / INVALID_FIELD naming `field`; `why` completes
 // "invalid <field>: ".
-absl::Status InvalidFieldError(std::string_view field, std::string_view why);
+absl::Status InvalidFieldError(absl::string_view field, absl::string_view why);
 
 // The reason / field of a status made above; empty if it has none.
 std::string ErrorReasonOf(const absl::Status& status);

@@ -16,7 +16,7 @@ std::string RandomHex(int bytes) {
 
 std::string NewResourceId() { return RandomHex(kIdLength / 2); }
 
-bool IsValidResourceId(std::string_view id) {
+bool IsValidResourceId(absl::string_view id) {
   if (id.size() != kIdLength) return false;
   for (char c : id) {
     if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;

@@ -3,7 +3,7 @@
 #define JOBCONTROL_SERVER_CORE_IDS_H_
 
 #include <string>
-#include <string_view>
+#include "absl/strings/string_view.h"
 
 namespace jobcontrol {
 
@@ -12,7 +12,7 @@ inline constexpr int kIdLength = 32;
 // A new ID from the operating system's CSPRNG. Thread-safe.
 std::string NewResourceId();
 // True iff `id` is exactly 32 characters of [0-9a-f].
-bool IsValidResourceId(std::string_view id);
+bool IsValidResourceId(absl::string_view id);
 // `bytes` random bytes from the CSPRNG, hex-encoded (for secrets).
 std::string RandomHex(int bytes);
 
