@@ -1,1 +1,95 @@
-// placeholder: being written
+#include "server/api/job_conversion.h"
+
+#include "absl/strings/str_cat.h"
+#include "google/protobuf/io/coded_stream.h"
+#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
+
+namespace jobcontrol {
+
+google::protobuf::Timestamp ToTimestamp(absl::Time time) {
+  const int64_t micros = absl::ToUnixMicros(time);
+  int64_t seconds = micros / 1000000;
+  int64_t rest = micros % 1000000;
+  if (rest < 0) {
+    rest += 1000000;
+    seconds -= 1;
+  }
+  google::protobuf::Timestamp timestamp;
+  timestamp.set_seconds(seconds);
+  timestamp.set_nanos(static_cast<int32_t>(rest * 1000));
+  return timestamp;
+}
+
+absl::Time FromTimestamp(const google::protobuf::Timestamp& timestamp) {
+  return absl::FromUnixSeconds(timestamp.seconds()) +
+         absl::Nanoseconds(timestamp.nanos());
+}
+
+std::string EtagOf(int64_t version) { return absl::StrCat("v", version); }
+
+v1::Job JobToProto(const Job& job) {
+  v1::Job proto;
+  proto.set_id(job.id);
+  proto.set_state(static_cast<v1::Job::State>(job.state));
+  proto.set_kind(static_cast<v1::JobKind>(job.kind));
+  switch (job.kind) {
+    case JobKind::kDnaAnalysis:
+      proto.mutable_dna_analysis()->ParseFromString(job.spec);
+      break;
+    case JobKind::kEditing:
+      proto.mutable_editing()->ParseFromString(job.spec);
+      break;
+  }
+  proto.set_pipeline_id(job.pipeline_id);
+  proto.set_priority(job.priority);
+  proto.set_user_data(job.user_data);
+  *proto.mutable_create_time() = ToTimestamp(job.create_time);
+  if (job.start_time) *proto.mutable_start_time() = ToTimestamp(*job.start_time);
+  if (job.end_time) *proto.mutable_end_time() = ToTimestamp(*job.end_time);
+  *proto.mutable_update_time() = ToTimestamp(job.update_time);
+  proto.set_attempt_count(job.attempt_count);
+  if (!job.result.empty()) proto.mutable_result()->ParseFromString(job.result);
+  if (job.error) {
+    proto.mutable_error()->set_code(job.error->code);
+    proto.mutable_error()->set_message(job.error->message);
+  }
+  proto.set_etag(EtagOf(job.version));
+  return proto;
+}
+
+std::string SerializeDeterministically(
+    const google::protobuf::MessageLite& message) {
+  std::string bytes;
+  {
+    google::protobuf::io::StringOutputStream stream(&bytes);
+    google::protobuf::io::CodedOutputStream out(&stream);
+    out.SetSerializationDeterministic(true);
+    message.SerializeToCodedStream(&out);
+  }
+  return bytes;
+}
+
+void JobSpecToCore(const v1::Job& proto, Job* job) {
+  if (proto.has_editing()) {
+    job->kind = JobKind::kEditing;
+    job->spec = SerializeDeterministically(proto.editing());
+  } else {
+    job->kind = JobKind::kDnaAnalysis;
+    job->spec = SerializeDeterministically(proto.dna_analysis());
+  }
+}
+
+v1::Pipeline PipelineToProto(const Pipeline& pipeline) {
+  v1::Pipeline proto;
+  proto.set_id(pipeline.id);
+  proto.set_name(pipeline.name);
+  proto.set_state(static_cast<v1::Pipeline::State>(pipeline.state));
+  proto.set_priority(pipeline.priority);
+  proto.set_is_default(pipeline.is_default);
+  *proto.mutable_create_time() = ToTimestamp(pipeline.create_time);
+  *proto.mutable_update_time() = ToTimestamp(pipeline.update_time);
+  proto.set_etag(EtagOf(pipeline.version));
+  return proto;
+}
+
+}  // namespace jobcontrol
