@@ -1,1 +1,849 @@
-// placeholder: being written
+// SqliteStore: the Store's queries over the schema in sqlite_schema.cc.
+//
+// Every mutation is one operation of the SqliteGroupCommitWriter: it reads,
+// decides and writes on the writer connection inside the group transaction,
+// where no other writer can interleave (one writer thread, BEGIN IMMEDIATE),
+// so read-decide-write is atomic; the UPDATE is still a compare-and-set on
+// `version` so a change can never be applied on top of a stale row. Reads go
+// to the read-only pool and see the last committed state.
+//
+// Choices the contract leaves open:
+// - A decide function may not change a row's identity: tenant, id and
+//   sequence, plus kind and pipeline_id for jobs and is_default for
+//   pipelines. Trying is a bug in the caller: INTERNAL, nothing written.
+//   The `version` it returns is ignored (the store assigns versions).
+// - Decide functions run on the writer thread while it holds the write
+//   transaction: they must be quick and must not call a mutating method of
+//   this store (that would wait for the writer thread itself).
+// - CreatePipeline with an id the tenant already has, or a second default
+//   pipeline: ALREADY_EXISTS.
+// - Enum values outside their range are refused before writing
+//   (INVALID_ARGUMENT) and reported as DATA_LOSS if ever read back.
+#include "server/store/sqlite/sqlite_store.h"
+
+#include <optional>
+#include <utility>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "server/core/error_reason.h"
+#include "server/core/ids.h"
+#include "server/store/sqlite/sqlite_connection.h"
+#include "server/store/sqlite/sqlite_group_commit_writer.h"
+#include "server/store/sqlite/sqlite_job_query.h"
+#include "server/store/sqlite/sqlite_read_pool.h"
+#include "server/store/sqlite/sqlite_schema.h"
+
+namespace jobcontrol {
+namespace {
+
+// The literal states in the SQL below ("state IN (1, 2, 3)", matching the
+// partial index jobs_unfinished_by_pipeline) are the unfinished states.
+static_assert(static_cast<int>(JobState::kQueued) == 1 &&
+                  static_cast<int>(JobState::kRunning) == 2 &&
+                  static_cast<int>(JobState::kCanceling) == 3,
+              "sqlite schema and queries spell the unfinished states 1, 2, 3");
+
+constexpr char kDefaultPipelineName[] = "default";
+
+// Column lists, in the order ReadPipeline / ReadJob expect them.
+#define JOBCONTROL_PIPELINE_COLUMNS                                           \
+  "sequence, tenant, id, name, state, priority, is_default, create_time_us, " \
+  "update_time_us, version"
+#define JOBCONTROL_JOB_COLUMNS                                              \
+  "sequence, tenant, id, state, kind, spec, pipeline_id, priority, "        \
+  "user_data, create_time_us, start_time_us, end_time_us, update_time_us, " \
+  "attempt_count, result, error_code, error_message, version"
+
+constexpr char kSelectPipeline[] =
+    "SELECT " JOBCONTROL_PIPELINE_COLUMNS
+    " FROM pipelines WHERE tenant = ? AND id = ?";
+constexpr char kSelectDefaultPipeline[] =
+    "SELECT " JOBCONTROL_PIPELINE_COLUMNS
+    " FROM pipelines WHERE tenant = ? AND is_default = 1";
+constexpr char kSelectPipelinePage[] =
+    "SELECT " JOBCONTROL_PIPELINE_COLUMNS
+    " FROM pipelines WHERE tenant = ? AND sequence > ?"
+    " ORDER BY sequence ASC LIMIT ?";
+constexpr char kInsertPipeline[] =
+    "INSERT INTO pipelines (tenant, id, name, state, priority, is_default,"
+    " create_time_us, update_time_us, version)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1)";
+constexpr char kUpdatePipeline[] =
+    "UPDATE pipelines SET name = ?, state = ?, priority = ?,"
+    " create_time_us = ?, update_time_us = ?, version = version + 1"
+    " WHERE tenant = ? AND id = ? AND version = ?";
+constexpr char kDeletePipeline[] =
+    "DELETE FROM pipelines WHERE tenant = ? AND id = ?";
+constexpr char kSelectUnfinishedJobOfPipeline[] =
+    "SELECT 1 FROM jobs WHERE tenant = ? AND pipeline_id = ?"
+    " AND state IN (1, 2, 3) LIMIT 1";
+
+constexpr char kSelectJob[] =
+    "SELECT " JOBCONTROL_JOB_COLUMNS " FROM jobs WHERE tenant = ? AND id = ?";
+constexpr char kInsertJob[] =
+    "INSERT INTO jobs (tenant, id, state, kind, spec, pipeline_id, priority,"
+    " user_data, create_time_us, start_time_us, end_time_us, update_time_us,"
+    " attempt_count, result, error_code, error_message, version)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)";
+constexpr char kUpdateJob[] =
+    "UPDATE jobs SET state = ?, spec = ?, priority = ?, user_data = ?,"
+    " create_time_us = ?, start_time_us = ?, end_time_us = ?,"
+    " update_time_us = ?, attempt_count = ?, result = ?, error_code = ?,"
+    " error_message = ?, version = version + 1"
+    " WHERE tenant = ? AND id = ? AND version = ?";
+
+constexpr char kSelectSubmitRequest[] =
+    "SELECT request_fingerprint, job_id FROM submit_requests"
+    " WHERE tenant = ? AND request_id = ?";
+constexpr char kInsertSubmitRequest[] =
+    "INSERT INTO submit_requests (tenant, request_id, request_fingerprint,"
+    " job_id, create_time_us) VALUES (?, ?, ?, ?, ?)";
+
+// --- Values <-> columns ---
+
+int64_t ToMicros(absl::Time time) { return absl::ToUnixMicros(time); }
+absl::Time FromMicros(int64_t micros) { return absl::FromUnixMicros(micros); }
+// `time` as it reads back after being stored.
+absl::Time AtStoredPrecision(absl::Time time) {
+  return FromMicros(ToMicros(time));
+}
+std::optional<absl::Time> AtStoredPrecision(std::optional<absl::Time> time) {
+  if (!time.has_value()) return std::nullopt;
+  return AtStoredPrecision(*time);
+}
+
+bool IsValidJobState(int64_t value) {
+  return value >= 1 && value <= kJobStateCount;
+}
+bool IsValidJobKind(int64_t value) {
+  return value == static_cast<int>(JobKind::kDnaAnalysis) ||
+         value == static_cast<int>(JobKind::kEditing);
+}
+bool IsValidPipelineState(int64_t value) {
+  return value == static_cast<int>(PipelineState::kActive) ||
+         value == static_cast<int>(PipelineState::kPaused);
+}
+
+absl::Status CorruptRow(absl::string_view table, absl::string_view id,
+                        absl::string_view what) {
+  return absl::DataLossError(
+      absl::StrCat("sqlite: ", table, " row ", id, " has ", what));
+}
+
+absl::StatusOr<Pipeline> ReadPipeline(const SqliteStatement& row) {
+  Pipeline pipeline;
+  pipeline.sequence = row.ColumnInt64(0);
+  pipeline.tenant = row.ColumnText(1);
+  pipeline.id = row.ColumnText(2);
+  pipeline.name = row.ColumnText(3);
+  const int64_t state = row.ColumnInt64(4);
+  if (!IsValidPipelineState(state)) {
+    return CorruptRow("pipelines", pipeline.id,
+                      absl::StrCat("unknown state ", state));
+  }
+  pipeline.state = static_cast<PipelineState>(state);
+  pipeline.priority = static_cast<int>(row.ColumnInt64(5));
+  pipeline.is_default = row.ColumnInt64(6) != 0;
+  pipeline.create_time = FromMicros(row.ColumnInt64(7));
+  pipeline.update_time = FromMicros(row.ColumnInt64(8));
+  pipeline.version = row.ColumnInt64(9);
+  return pipeline;
+}
+
+absl::StatusOr<Job> ReadJob(const SqliteStatement& row) {
+  Job job;
+  job.sequence = row.ColumnInt64(0);
+  job.tenant = row.ColumnText(1);
+  job.id = row.ColumnText(2);
+  const int64_t state = row.ColumnInt64(3);
+  if (!IsValidJobState(state)) {
+    return CorruptRow("jobs", job.id, absl::StrCat("unknown state ", state));
+  }
+  job.state = static_cast<JobState>(state);
+  const int64_t kind = row.ColumnInt64(4);
+  if (!IsValidJobKind(kind)) {
+    return CorruptRow("jobs", job.id, absl::StrCat("unknown kind ", kind));
+  }
+  job.kind = static_cast<JobKind>(kind);
+  job.spec = row.ColumnBlob(5);
+  job.pipeline_id = row.ColumnText(6);
+  job.priority = static_cast<int>(row.ColumnInt64(7));
+  job.user_data = row.ColumnBlob(8);
+  job.create_time = FromMicros(row.ColumnInt64(9));
+  if (!row.ColumnIsNull(10)) job.start_time = FromMicros(row.ColumnInt64(10));
+  if (!row.ColumnIsNull(11)) job.end_time = FromMicros(row.ColumnInt64(11));
+  job.update_time = FromMicros(row.ColumnInt64(12));
+  job.attempt_count = static_cast<int>(row.ColumnInt64(13));
+  job.result = row.ColumnBlob(14);
+  if (!row.ColumnIsNull(15)) {
+    job.error =
+        JobError{static_cast<int>(row.ColumnInt64(15)), row.ColumnText(16)};
+  }
+  job.version = row.ColumnInt64(17);
+  return job;
+}
+
+void BindOptionalTime(SqliteStatement& statement,
+                      const std::optional<absl::Time>& time) {
+  if (time.has_value()) {
+    statement.BindInt64(ToMicros(*time));
+  } else {
+    statement.BindNull();
+  }
+}
+
+// Binds error_code, error_message (NULL, NULL for no error).
+void BindJobError(SqliteStatement& statement, const Job& job) {
+  if (job.error.has_value()) {
+    statement.BindInt64(job.error->code).BindText(job.error->message);
+  } else {
+    statement.BindNull().BindNull();
+  }
+}
+
+// `job` as a later read returns it: times at microsecond precision.
+Job AtStoredPrecision(Job job) {
+  job.create_time = AtStoredPrecision(job.create_time);
+  job.start_time = AtStoredPrecision(job.start_time);
+  job.end_time = AtStoredPrecision(job.end_time);
+  job.update_time = AtStoredPrecision(job.update_time);
+  return job;
+}
+
+Pipeline AtStoredPrecision(Pipeline pipeline) {
+  pipeline.create_time = AtStoredPrecision(pipeline.create_time);
+  pipeline.update_time = AtStoredPrecision(pipeline.update_time);
+  return pipeline;
+}
+
+// Both at stored precision. Compares every stored column but version.
+bool SameStoredJob(const Job& a, const Job& b) {
+  const bool same_error =
+      a.error.has_value() == b.error.has_value() &&
+      (!a.error.has_value() || (a.error->code == b.error->code &&
+                                a.error->message == b.error->message));
+  return a.tenant == b.tenant && a.id == b.id && a.state == b.state &&
+         a.kind == b.kind && a.spec == b.spec &&
+         a.pipeline_id == b.pipeline_id && a.priority == b.priority &&
+         a.user_data == b.user_data && a.create_time == b.create_time &&
+         a.start_time == b.start_time && a.end_time == b.end_time &&
+         a.update_time == b.update_time && a.attempt_count == b.attempt_count &&
+         a.result == b.result && same_error && a.sequence == b.sequence;
+}
+
+bool SameStoredPipeline(const Pipeline& a, const Pipeline& b) {
+  return a.tenant == b.tenant && a.id == b.id && a.name == b.name &&
+         a.state == b.state && a.priority == b.priority &&
+         a.is_default == b.is_default && a.create_time == b.create_time &&
+         a.update_time == b.update_time && a.sequence == b.sequence;
+}
+
+// --- Errors ---
+
+absl::Status PipelineNotFound(absl::string_view id,
+                              absl::string_view field = "") {
+  return ErrorWithReason(absl::StatusCode::kNotFound, kReasonPipelineNotFound,
+                         absl::StrCat("pipeline ", id, " not found"), field);
+}
+
+absl::Status JobNotFound(absl::string_view id) {
+  return ErrorWithReason(absl::StatusCode::kNotFound, kReasonJobNotFound,
+                         absl::StrCat("job ", id, " not found"));
+}
+
+absl::Status ImmutableFieldChanged(absl::string_view resource,
+                                   absl::string_view id,
+                                   absl::string_view field) {
+  return absl::InternalError(
+      absl::StrCat("decide function changed immutable field ", field, " of ",
+                   resource, " ", id, "; nothing written"));
+}
+
+// `status` with its message prefixed by the database path (unless it
+// already names it), keeping its code and payloads (the reason).
+absl::Status NamingDatabase(const std::string& path,
+                            const absl::Status& status) {
+  if (absl::StrContains(status.message(), path)) return status;
+  absl::Status named(status.code(), absl::StrCat("SQLite database \"", path,
+                                                 "\": ", status.message()));
+  status.ForEachPayload(
+      [&](absl::string_view type_url, const absl::Cord& payload) {
+        named.SetPayload(type_url, payload);
+      });
+  return named;
+}
+
+absl::Status ValidateLimit(int limit) {
+  if (limit <= 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("list limit must be positive, got ", limit));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidatePipelineValues(const Pipeline& pipeline) {
+  if (!IsValidPipelineState(static_cast<int>(pipeline.state))) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("pipeline ", pipeline.id, ": unknown state ",
+                     static_cast<int>(pipeline.state)));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateJobValues(const Job& job) {
+  if (!IsValidJobState(static_cast<int>(job.state))) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "job ", job.id, ": unknown state ", static_cast<int>(job.state)));
+  }
+  if (!IsValidJobKind(static_cast<int>(job.kind))) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "job ", job.id, ": unknown kind ", static_cast<int>(job.kind)));
+  }
+  return absl::OkStatus();
+}
+
+// --- Queries on one connection ---
+
+// The pipeline, or nullopt if the tenant has none with this id.
+absl::StatusOr<std::optional<Pipeline>> FindPipeline(SqliteConnection& db,
+                                                     const std::string& tenant,
+                                                     const std::string& id) {
+  absl::StatusOr<SqliteStatement> select = db.Prepare(kSelectPipeline);
+  if (!select.ok()) return select.status();
+  select->BindText(tenant).BindText(id);
+  absl::StatusOr<bool> row = select->Step();
+  if (!row.ok()) return row.status();
+  if (!*row) return std::nullopt;
+  absl::StatusOr<Pipeline> pipeline = ReadPipeline(*select);
+  if (!pipeline.ok()) return pipeline.status();
+  return *std::move(pipeline);
+}
+
+absl::StatusOr<std::optional<Pipeline>> FindDefaultPipeline(
+    SqliteConnection& db, const std::string& tenant) {
+  absl::StatusOr<SqliteStatement> select = db.Prepare(kSelectDefaultPipeline);
+  if (!select.ok()) return select.status();
+  select->BindText(tenant);
+  absl::StatusOr<bool> row = select->Step();
+  if (!row.ok()) return row.status();
+  if (!*row) return std::nullopt;
+  absl::StatusOr<Pipeline> pipeline = ReadPipeline(*select);
+  if (!pipeline.ok()) return pipeline.status();
+  return *std::move(pipeline);
+}
+
+absl::StatusOr<std::optional<Job>> FindJob(SqliteConnection& db,
+                                           const std::string& tenant,
+                                           const std::string& id) {
+  absl::StatusOr<SqliteStatement> select = db.Prepare(kSelectJob);
+  if (!select.ok()) return select.status();
+  select->BindText(tenant).BindText(id);
+  absl::StatusOr<bool> row = select->Step();
+  if (!row.ok()) return row.status();
+  if (!*row) return std::nullopt;
+  absl::StatusOr<Job> job = ReadJob(*select);
+  if (!job.ok()) return job.status();
+  return *std::move(job);
+}
+
+// Inserts `pipeline` with version 1; returns it as stored.
+absl::StatusOr<Pipeline> InsertPipeline(SqliteConnection& db,
+                                        const Pipeline& pipeline) {
+  if (absl::Status s = ValidatePipelineValues(pipeline); !s.ok()) return s;
+  absl::StatusOr<std::optional<Pipeline>> existing =
+      FindPipeline(db, pipeline.tenant, pipeline.id);
+  if (!existing.ok()) return existing.status();
+  if (existing->has_value()) {
+    return absl::AlreadyExistsError(
+        absl::StrCat("pipeline ", pipeline.id, " already exists"));
+  }
+  if (pipeline.is_default) {
+    absl::StatusOr<std::optional<Pipeline>> current_default =
+        FindDefaultPipeline(db, pipeline.tenant);
+    if (!current_default.ok()) return current_default.status();
+    if (current_default->has_value()) {
+      return absl::AlreadyExistsError(
+          absl::StrCat("the tenant already has a default pipeline, ",
+                       (*current_default)->id));
+    }
+  }
+  absl::StatusOr<SqliteStatement> insert = db.Prepare(kInsertPipeline);
+  if (!insert.ok()) return insert.status();
+  insert->BindText(pipeline.tenant)
+      .BindText(pipeline.id)
+      .BindText(pipeline.name)
+      .BindInt64(static_cast<int>(pipeline.state))
+      .BindInt64(pipeline.priority)
+      .BindInt64(pipeline.is_default ? 1 : 0)
+      .BindInt64(ToMicros(pipeline.create_time))
+      .BindInt64(ToMicros(pipeline.update_time));
+  if (absl::Status s = insert->Execute(); !s.ok()) return s;
+  Pipeline stored = AtStoredPrecision(pipeline);
+  stored.version = 1;
+  stored.sequence = db.LastInsertRowId();
+  return stored;
+}
+
+absl::StatusOr<Pipeline> FindOrCreateDefaultPipeline(SqliteConnection& db,
+                                                     const std::string& tenant,
+                                                     absl::Time now) {
+  absl::StatusOr<std::optional<Pipeline>> existing =
+      FindDefaultPipeline(db, tenant);
+  if (!existing.ok()) return existing.status();
+  if (existing->has_value()) return **existing;
+  Pipeline pipeline;
+  pipeline.tenant = tenant;
+  pipeline.id = NewResourceId();
+  pipeline.name = kDefaultPipelineName;
+  pipeline.state = PipelineState::kActive;
+  pipeline.priority = kDefaultPriority;
+  pipeline.is_default = true;
+  pipeline.create_time = now;
+  pipeline.update_time = now;
+  return InsertPipeline(db, pipeline);
+}
+
+// Inserts `job` (pipeline resolved) with version 1; returns it as stored.
+absl::StatusOr<Job> InsertJob(SqliteConnection& db, const Job& job) {
+  if (absl::Status s = ValidateJobValues(job); !s.ok()) return s;
+  absl::StatusOr<SqliteStatement> insert = db.Prepare(kInsertJob);
+  if (!insert.ok()) return insert.status();
+  insert->BindText(job.tenant)
+      .BindText(job.id)
+      .BindInt64(static_cast<int>(job.state))
+      .BindInt64(static_cast<int>(job.kind))
+      .BindBlob(job.spec)
+      .BindText(job.pipeline_id)
+      .BindInt64(job.priority)
+      .BindBlob(job.user_data)
+      .BindInt64(ToMicros(job.create_time));
+  BindOptionalTime(*insert, job.start_time);
+  BindOptionalTime(*insert, job.end_time);
+  insert->BindInt64(ToMicros(job.update_time))
+      .BindInt64(job.attempt_count)
+      .BindBlob(job.result);
+  BindJobError(*insert, job);
+  if (absl::Status s = insert->Execute(); !s.ok()) {
+    if (absl::IsAlreadyExists(s)) {
+      return absl::AlreadyExistsError(
+          absl::StrCat("job ", job.id, " already exists"));
+    }
+    return s;
+  }
+  Job stored = AtStoredPrecision(job);
+  stored.version = 1;
+  stored.sequence = db.LastInsertRowId();
+  return stored;
+}
+
+struct SubmitRequestRow {
+  std::string fingerprint;
+  std::string job_id;
+};
+
+absl::StatusOr<std::optional<SubmitRequestRow>> FindSubmitRequest(
+    SqliteConnection& db, const std::string& tenant,
+    const std::string& request_id) {
+  absl::StatusOr<SqliteStatement> select = db.Prepare(kSelectSubmitRequest);
+  if (!select.ok()) return select.status();
+  select->BindText(tenant).BindText(request_id);
+  absl::StatusOr<bool> row = select->Step();
+  if (!row.ok()) return row.status();
+  if (!*row) return std::nullopt;
+  return SubmitRequestRow{select->ColumnBlob(0), select->ColumnText(1)};
+}
+
+absl::StatusOr<SubmitResult> SubmitJobOnce(SqliteConnection& db,
+                                           const JobSubmission& submission) {
+  const Job& job = submission.job;
+  if (!submission.request_id.empty()) {
+    absl::StatusOr<std::optional<SubmitRequestRow>> earlier =
+        FindSubmitRequest(db, job.tenant, submission.request_id);
+    if (!earlier.ok()) return earlier.status();
+    if (earlier->has_value()) {
+      if ((*earlier)->fingerprint != submission.request_fingerprint) {
+        return ErrorWithReason(
+            absl::StatusCode::kInvalidArgument, kReasonRequestIdReused,
+            absl::StrCat("request_id ", submission.request_id,
+                         " was already used for a different request"),
+            "request_id");
+      }
+      absl::StatusOr<std::optional<Job>> first =
+          FindJob(db, job.tenant, (*earlier)->job_id);
+      if (!first.ok()) return first.status();
+      if (!first->has_value()) {
+        return absl::DataLossError(absl::StrCat(
+            "sqlite: submit request ", submission.request_id, " names job ",
+            (*earlier)->job_id, " which does not exist"));
+      }
+      return SubmitResult{**std::move(first), /*created=*/false};
+    }
+  }
+
+  Job to_insert = job;
+  if (to_insert.pipeline_id.empty()) {
+    absl::StatusOr<Pipeline> default_pipeline =
+        FindOrCreateDefaultPipeline(db, job.tenant, job.create_time);
+    if (!default_pipeline.ok()) return default_pipeline.status();
+    to_insert.pipeline_id = default_pipeline->id;
+  } else {
+    absl::StatusOr<std::optional<Pipeline>> pipeline =
+        FindPipeline(db, job.tenant, job.pipeline_id);
+    if (!pipeline.ok()) return pipeline.status();
+    if (!pipeline->has_value()) {
+      return PipelineNotFound(job.pipeline_id, "job.pipeline_id");
+    }
+  }
+  absl::StatusOr<Job> inserted = InsertJob(db, to_insert);
+  if (!inserted.ok()) return inserted.status();
+
+  if (!submission.request_id.empty()) {
+    absl::StatusOr<SqliteStatement> insert = db.Prepare(kInsertSubmitRequest);
+    if (!insert.ok()) return insert.status();
+    insert->BindText(job.tenant)
+        .BindText(submission.request_id)
+        .BindBlob(submission.request_fingerprint)
+        .BindText(inserted->id)
+        .BindInt64(ToMicros(job.create_time));
+    if (absl::Status s = insert->Execute(); !s.ok()) return s;
+  }
+  return SubmitResult{*std::move(inserted), /*created=*/true};
+}
+
+absl::StatusOr<Pipeline> UpdatePipelineOnce(SqliteConnection& db,
+                                            const std::string& tenant,
+                                            const std::string& id,
+                                            const PipelineDecision& decide) {
+  absl::StatusOr<std::optional<Pipeline>> found = FindPipeline(db, tenant, id);
+  if (!found.ok()) return found.status();
+  if (!found->has_value()) return PipelineNotFound(id);
+  const Pipeline& current = **found;
+
+  absl::StatusOr<Pipeline> decided = decide(current);
+  if (!decided.ok()) return decided.status();
+  if (decided->tenant != current.tenant) {
+    return ImmutableFieldChanged("pipeline", id, "tenant");
+  }
+  if (decided->id != current.id) {
+    return ImmutableFieldChanged("pipeline", id, "id");
+  }
+  if (decided->sequence != current.sequence) {
+    return ImmutableFieldChanged("pipeline", id, "sequence");
+  }
+  if (decided->is_default != current.is_default) {
+    return ImmutableFieldChanged("pipeline", id, "is_default");
+  }
+  Pipeline next = AtStoredPrecision(*std::move(decided));
+  next.version = current.version;
+  if (SameStoredPipeline(next, current)) return current;
+  if (absl::Status s = ValidatePipelineValues(next); !s.ok()) return s;
+
+  absl::StatusOr<SqliteStatement> update = db.Prepare(kUpdatePipeline);
+  if (!update.ok()) return update.status();
+  update->BindText(next.name)
+      .BindInt64(static_cast<int>(next.state))
+      .BindInt64(next.priority)
+      .BindInt64(ToMicros(next.create_time))
+      .BindInt64(ToMicros(next.update_time))
+      .BindText(tenant)
+      .BindText(id)
+      .BindInt64(current.version);
+  if (absl::Status s = update->Execute(); !s.ok()) return s;
+  if (db.ChangedRows() != 1) {
+    return absl::AbortedError(
+        absl::StrCat("pipeline ", id, " changed concurrently; retry"));
+  }
+  next.version = current.version + 1;
+  return next;
+}
+
+absl::StatusOr<Job> UpdateJobOnce(SqliteConnection& db,
+                                  const std::string& tenant,
+                                  const std::string& id,
+                                  const JobDecision& decide) {
+  absl::StatusOr<std::optional<Job>> found = FindJob(db, tenant, id);
+  if (!found.ok()) return found.status();
+  if (!found->has_value()) return JobNotFound(id);
+  const Job& current = **found;
+
+  absl::StatusOr<Job> decided = decide(current);
+  if (!decided.ok()) return decided.status();
+  if (decided->tenant != current.tenant) {
+    return ImmutableFieldChanged("job", id, "tenant");
+  }
+  if (decided->id != current.id) {
+    return ImmutableFieldChanged("job", id, "id");
+  }
+  if (decided->kind != current.kind) {
+    return ImmutableFieldChanged("job", id, "kind");
+  }
+  if (decided->sequence != current.sequence) {
+    return ImmutableFieldChanged("job", id, "sequence");
+  }
+  if (decided->pipeline_id != current.pipeline_id) {
+    return ImmutableFieldChanged("job", id, "pipeline_id");
+  }
+  Job next = AtStoredPrecision(*std::move(decided));
+  next.version = current.version;
+  if (SameStoredJob(next, current)) return current;
+  if (absl::Status s = ValidateJobValues(next); !s.ok()) return s;
+
+  absl::StatusOr<SqliteStatement> update = db.Prepare(kUpdateJob);
+  if (!update.ok()) return update.status();
+  update->BindInt64(static_cast<int>(next.state))
+      .BindBlob(next.spec)
+      .BindInt64(next.priority)
+      .BindBlob(next.user_data)
+      .BindInt64(ToMicros(next.create_time));
+  BindOptionalTime(*update, next.start_time);
+  BindOptionalTime(*update, next.end_time);
+  update->BindInt64(ToMicros(next.update_time))
+      .BindInt64(next.attempt_count)
+      .BindBlob(next.result);
+  BindJobError(*update, next);
+  update->BindText(tenant).BindText(id).BindInt64(current.version);
+  if (absl::Status s = update->Execute(); !s.ok()) return s;
+  if (db.ChangedRows() != 1) {
+    return absl::AbortedError(
+        absl::StrCat("job ", id, " changed concurrently; retry"));
+  }
+  next.version = current.version + 1;
+  return next;
+}
+
+absl::Status DeletePipelineOnce(SqliteConnection& db, const std::string& tenant,
+                                const std::string& id) {
+  absl::StatusOr<std::optional<Pipeline>> found = FindPipeline(db, tenant, id);
+  if (!found.ok()) return found.status();
+  if (!found->has_value()) return PipelineNotFound(id);
+  if ((*found)->is_default) {
+    return ErrorWithReason(
+        absl::StatusCode::kFailedPrecondition, kReasonDefaultPipeline,
+        absl::StrCat("pipeline ", id,
+                     " is the tenant's default pipeline and cannot be "
+                     "deleted"));
+  }
+  {
+    absl::StatusOr<SqliteStatement> probe =
+        db.Prepare(kSelectUnfinishedJobOfPipeline);
+    if (!probe.ok()) return probe.status();
+    probe->BindText(tenant).BindText(id);
+    absl::StatusOr<bool> row = probe->Step();
+    if (!row.ok()) return row.status();
+    if (*row) {
+      return ErrorWithReason(
+          absl::StatusCode::kFailedPrecondition, kReasonPipelineNotEmpty,
+          absl::StrCat("pipeline ", id,
+                       " still holds queued or running jobs; cancel them or "
+                       "wait until they finish"));
+    }
+  }
+  absl::StatusOr<SqliteStatement> remove = db.Prepare(kDeletePipeline);
+  if (!remove.ok()) return remove.status();
+  remove->BindText(tenant).BindText(id);
+  return remove->Execute();
+}
+
+#undef JOBCONTROL_PIPELINE_COLUMNS
+
+}  // namespace
+
+// --- SqliteStore ---
+
+class SqliteStore::Impl {
+ public:
+  Impl(std::unique_ptr<SqliteGroupCommitWriter> writer,
+       std::unique_ptr<SqliteReadPool> readers)
+      : writer_(std::move(writer)), readers_(std::move(readers)) {}
+  // Queued writes finish first; the readers close before the writer's
+  // connection, so the last connection to close checkpoints the WAL.
+  ~Impl() { writer_->Shutdown(); }
+
+  int64_t CommitCount() const { return writer_->CommitCount(); }
+
+  // Runs `operation` as one write of a group commit; its value is returned
+  // only if the transaction holding it committed.
+  template <typename T>
+  absl::StatusOr<T> Write(
+      const std::function<absl::StatusOr<T>(SqliteConnection&)>& operation) {
+    std::optional<T> value;
+    absl::Status status = writer_->Run([&](SqliteConnection& db) {
+      absl::StatusOr<T> result = operation(db);
+      if (!result.ok()) return result.status();
+      value = *std::move(result);
+      return absl::OkStatus();
+    });
+    if (!status.ok()) return status;
+    return *std::move(value);
+  }
+
+  absl::Status WriteStatus(
+      const std::function<absl::Status(SqliteConnection&)>& operation) {
+    return writer_->Run(operation);
+  }
+
+  // Runs `read` on a pooled read-only connection.
+  template <typename Read>
+  auto WithReader(Read&& read) {
+    SqliteReadPool::Lease lease = readers_->Acquire();
+    return read(lease.connection());
+  }
+
+ private:
+  const std::unique_ptr<SqliteGroupCommitWriter> writer_;
+  const std::unique_ptr<SqliteReadPool> readers_;
+};
+
+absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(
+    const SqliteStoreOptions& options) {
+  if (options.path.empty()) {
+    return absl::InvalidArgumentError("SqliteStoreOptions.path is empty");
+  }
+  absl::StatusOr<std::unique_ptr<SqliteConnection>> write_connection =
+      SqliteConnection::Open(options.path,
+                             SqliteConnection::Access::kReadWrite);
+  if (!write_connection.ok()) return write_connection.status();
+  if (absl::Status s = ConfigureSqliteWriter(**write_connection); !s.ok()) {
+    return NamingDatabase(options.path, s);
+  }
+  if (absl::Status s = MigrateSqliteSchema(**write_connection); !s.ok()) {
+    return NamingDatabase(options.path, s);
+  }
+  absl::StatusOr<std::unique_ptr<SqliteReadPool>> readers =
+      SqliteReadPool::Open(options.path, options.read_connections);
+  if (!readers.ok()) return NamingDatabase(options.path, readers.status());
+  auto writer = std::make_unique<SqliteGroupCommitWriter>(
+      *std::move(write_connection), options.max_group_size);
+  return std::unique_ptr<SqliteStore>(new SqliteStore(
+      std::make_unique<Impl>(std::move(writer), *std::move(readers))));
+}
+
+SqliteStore::SqliteStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+SqliteStore::~SqliteStore() = default;
+
+int64_t SqliteStore::CommitCount() const { return impl_->CommitCount(); }
+
+absl::StatusOr<Pipeline> SqliteStore::CreatePipeline(const Pipeline& pipeline) {
+  return impl_->Write<Pipeline>(
+      [&](SqliteConnection& db) { return InsertPipeline(db, pipeline); });
+}
+
+absl::StatusOr<Pipeline> SqliteStore::GetPipeline(const std::string& tenant,
+                                                  const std::string& id) {
+  absl::StatusOr<std::optional<Pipeline>> found = impl_->WithReader(
+      [&](SqliteConnection& db) { return FindPipeline(db, tenant, id); });
+  if (!found.ok()) return found.status();
+  if (!found->has_value()) return PipelineNotFound(id);
+  return **std::move(found);
+}
+
+absl::StatusOr<Pipeline> SqliteStore::GetOrCreateDefaultPipeline(
+    const std::string& tenant, absl::Time now) {
+  // Almost always it exists: answer from a reader without a write.
+  absl::StatusOr<std::optional<Pipeline>> found = impl_->WithReader(
+      [&](SqliteConnection& db) { return FindDefaultPipeline(db, tenant); });
+  if (!found.ok()) return found.status();
+  if (found->has_value()) return **std::move(found);
+  // Look again inside the write transaction: a concurrent caller may have
+  // created it since; the single writer makes find-or-create atomic.
+  return impl_->Write<Pipeline>([&](SqliteConnection& db) {
+    return FindOrCreateDefaultPipeline(db, tenant, now);
+  });
+}
+
+absl::StatusOr<PipelinePage> SqliteStore::ListPipelines(
+    const std::string& tenant, const PipelineQuery& query) {
+  if (absl::Status s = ValidateLimit(query.limit); !s.ok()) return s;
+  return impl_->WithReader(
+      [&](SqliteConnection& db) -> absl::StatusOr<PipelinePage> {
+        absl::StatusOr<SqliteStatement> select =
+            db.Prepare(kSelectPipelinePage);
+        if (!select.ok()) return select.status();
+        select->BindText(tenant)
+            .BindInt64(query.after_sequence)
+            .BindInt64(static_cast<int64_t>(query.limit) + 1);
+        PipelinePage page;
+        for (;;) {
+          absl::StatusOr<bool> row = select->Step();
+          if (!row.ok()) return row.status();
+          if (!*row) break;
+          if (page.pipelines.size() == static_cast<size_t>(query.limit)) {
+            page.has_more = true;
+            break;
+          }
+          absl::StatusOr<Pipeline> pipeline = ReadPipeline(*select);
+          if (!pipeline.ok()) return pipeline.status();
+          page.pipelines.push_back(*std::move(pipeline));
+        }
+        return page;
+      });
+}
+
+absl::StatusOr<Pipeline> SqliteStore::UpdatePipeline(
+    const std::string& tenant, const std::string& id,
+    const PipelineDecision& decide) {
+  return impl_->Write<Pipeline>([&](SqliteConnection& db) {
+    return UpdatePipelineOnce(db, tenant, id, decide);
+  });
+}
+
+absl::Status SqliteStore::DeletePipeline(const std::string& tenant,
+                                         const std::string& id) {
+  return impl_->WriteStatus(
+      [&](SqliteConnection& db) { return DeletePipelineOnce(db, tenant, id); });
+}
+
+absl::StatusOr<SubmitResult> SqliteStore::SubmitJob(
+    const JobSubmission& submission) {
+  return impl_->Write<SubmitResult>(
+      [&](SqliteConnection& db) { return SubmitJobOnce(db, submission); });
+}
+
+absl::StatusOr<Job> SqliteStore::GetJob(const std::string& tenant,
+                                        const std::string& id) {
+  absl::StatusOr<std::optional<Job>> found = impl_->WithReader(
+      [&](SqliteConnection& db) { return FindJob(db, tenant, id); });
+  if (!found.ok()) return found.status();
+  if (!found->has_value()) return JobNotFound(id);
+  return **std::move(found);
+}
+
+absl::StatusOr<JobPage> SqliteStore::ListJobs(const std::string& tenant,
+                                              const JobQuery& query) {
+  if (absl::Status s = ValidateLimit(query.limit); !s.ok()) return s;
+  return impl_->WithReader(
+      [&](SqliteConnection& db) -> absl::StatusOr<JobPage> {
+        absl::StatusOr<SqliteStatement> select =
+            db.Prepare(ListJobsSql(JOBCONTROL_JOB_COLUMNS, query));
+        if (!select.ok()) return select.status();
+        BindListJobsQuery(*select, tenant, query);
+        JobPage page;
+        for (;;) {
+          absl::StatusOr<bool> row = select->Step();
+          if (!row.ok()) return row.status();
+          if (!*row) break;
+          if (page.jobs.size() == static_cast<size_t>(query.limit)) {
+            page.has_more = true;
+            break;
+          }
+          absl::StatusOr<Job> job = ReadJob(*select);
+          if (!job.ok()) return job.status();
+          page.jobs.push_back(*std::move(job));
+        }
+        return page;
+      });
+}
+
+absl::StatusOr<Job> SqliteStore::UpdateJob(const std::string& tenant,
+                                           const std::string& id,
+                                           const JobDecision& decide) {
+  return impl_->Write<Job>([&](SqliteConnection& db) {
+    return UpdateJobOnce(db, tenant, id, decide);
+  });
+}
+
+}  // namespace jobcontrol
+
+#undef JOBCONTROL_JOB_COLUMNS

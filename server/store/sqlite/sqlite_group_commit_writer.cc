@@ -1,0 +1,130 @@
+#include "server/store/sqlite/sqlite_group_commit_writer.h"
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "server/core/error_reason.h"
+
+namespace jobcontrol {
+namespace {
+
+absl::Status GroupNotCommitted(const absl::Status& cause) {
+  return ErrorWithReason(
+      absl::StatusCode::kUnavailable, kReasonStoreUnavailable,
+      absl::StrCat("transaction not committed: ", cause.message()));
+}
+
+}  // namespace
+
+SqliteGroupCommitWriter::SqliteGroupCommitWriter(
+    std::unique_ptr<SqliteConnection> connection, int max_group_size)
+    : connection_(std::move(connection)),
+      max_group_size_(max_group_size < 1 ? 1 : max_group_size),
+      thread_([this] { WriterLoop(); }) {}
+
+SqliteGroupCommitWriter::~SqliteGroupCommitWriter() { Shutdown(); }
+
+std::future<absl::Status> SqliteGroupCommitWriter::Submit(Operation operation) {
+  Pending pending{std::move(operation), std::promise<absl::Status>()};
+  std::future<absl::Status> done = pending.done.get_future();
+  {
+    absl::MutexLock lock(&mutex_);
+    if (accepting_) {
+      queue_.push_back(std::move(pending));
+      return done;
+    }
+  }
+  pending.done.set_value(
+      ErrorWithReason(absl::StatusCode::kUnavailable, kReasonStoreUnavailable,
+                      absl::StrCat("SQLite store \"", connection_->path(),
+                                   "\" is shutting down")));
+  return done;
+}
+
+absl::Status SqliteGroupCommitWriter::Run(Operation operation) {
+  return Submit(std::move(operation)).get();
+}
+
+void SqliteGroupCommitWriter::Shutdown() {
+  {
+    absl::MutexLock lock(&mutex_);
+    accepting_ = false;
+  }
+  if (thread_.joinable()) thread_.join();
+}
+
+int64_t SqliteGroupCommitWriter::CommitCount() const {
+  return commit_count_.load(std::memory_order_acquire);
+}
+
+bool SqliteGroupCommitWriter::HasWorkOrStopping() const {
+  return !queue_.empty() || !accepting_;
+}
+
+void SqliteGroupCommitWriter::WriterLoop() {
+  for (;;) {
+    std::vector<Pending> group;
+    {
+      absl::MutexLock lock(
+          &mutex_,
+          absl::Condition(this, &SqliteGroupCommitWriter::HasWorkOrStopping));
+      if (queue_.empty()) return;  // stopping, and everything is done
+      while (!queue_.empty() && group.size() < max_group_size_) {
+        group.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+    }
+    CommitGroup(group);
+  }
+}
+
+void SqliteGroupCommitWriter::CommitGroup(std::vector<Pending>& group) {
+  std::vector<absl::Status> results(group.size());
+  absl::Status group_status = connection_->ExecuteScript("BEGIN IMMEDIATE");
+  if (group_status.ok()) group_status = RunOperations(group, results);
+  if (group_status.ok()) group_status = connection_->ExecuteScript("COMMIT");
+  if (group_status.ok()) {
+    commit_count_.fetch_add(1, std::memory_order_acq_rel);
+  } else {
+    // A failed COMMIT (e.g. SQLITE_FULL, a deferred constraint) may leave
+    // the transaction open; nothing of this group may survive it.
+    if (connection_->InTransaction()) {
+      connection_->ExecuteScript("ROLLBACK").IgnoreError();
+    }
+    const absl::Status failure = GroupNotCommitted(group_status);
+    for (absl::Status& result : results) result = failure;
+  }
+  for (size_t i = 0; i < group.size(); ++i) {
+    group[i].done.set_value(std::move(results[i]));
+  }
+}
+
+absl::Status SqliteGroupCommitWriter::RunOperations(
+    std::vector<Pending>& group, std::vector<absl::Status>& results) {
+  for (size_t i = 0; i < group.size(); ++i) {
+    if (absl::Status s = connection_->ExecuteScript("SAVEPOINT operation");
+        !s.ok()) {
+      return s;
+    }
+    absl::Status result = group[i].operation(*connection_);
+    if (result.ok()) {
+      if (absl::Status s = connection_->ExecuteScript("RELEASE operation");
+          !s.ok()) {
+        return s;
+      }
+    } else {
+      // Some errors (SQLITE_FULL, SQLITE_IOERR, ...) make SQLite roll back
+      // the whole transaction: the operations before this one are lost too.
+      if (!connection_->InTransaction()) return result;
+      if (absl::Status s = connection_->ExecuteScript(
+              "ROLLBACK TO operation; RELEASE operation");
+          !s.ok()) {
+        return s;
+      }
+    }
+    results[i] = std::move(result);
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace jobcontrol

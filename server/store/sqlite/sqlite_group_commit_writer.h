@@ -1,0 +1,95 @@
+// SqliteGroupCommitWriter: the one thread that writes to the database,
+// committing the operations that wait at the same moment together.
+//
+// Callers hand it operations. The writer thread takes everything queued (at
+// most max_group_size operations), opens one BEGIN IMMEDIATE transaction,
+// runs each operation inside its own SAVEPOINT (an operation that fails is
+// rolled back to its savepoint and the others still commit), COMMITs once
+// (one fsync with synchronous=FULL) and only then completes each caller.
+// So a caller learns of success only after the commit holding its change.
+//
+// If the group cannot be committed (BEGIN or COMMIT fails, or SQLite aborts
+// the whole transaction), every operation in the group fails with
+// UNAVAILABLE (reason STORE_UNAVAILABLE) and none of their changes persist.
+//
+// Thread-safety: Submit, Run and CommitCount may be called from any thread.
+// Operations run on the writer thread, one after another; an operation must
+// not wait for another operation of the same writer (that deadlocks).
+#ifndef JOBCONTROL_SERVER_STORE_SQLITE_SQLITE_GROUP_COMMIT_WRITER_H_
+#define JOBCONTROL_SERVER_STORE_SQLITE_SQLITE_GROUP_COMMIT_WRITER_H_
+
+#include <atomic>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <future>
+#include <memory>
+#include <thread>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
+#include "server/store/sqlite/sqlite_connection.h"
+
+namespace jobcontrol {
+
+class SqliteGroupCommitWriter {
+ public:
+  // One write inside the group's transaction. A non-OK status undoes only
+  // this operation's changes and is returned to its caller as is. Results
+  // other than the status go through state the operation captures; the
+  // caller may read them only when Run/Submit reported OK.
+  using Operation = std::function<absl::Status(SqliteConnection& connection)>;
+
+  // Takes the read-write `connection` (configured, schema in place) and
+  // starts the writer thread. max_group_size >= 1.
+  SqliteGroupCommitWriter(std::unique_ptr<SqliteConnection> connection,
+                          int max_group_size);
+  // Shutdown(), then closes the connection.
+  ~SqliteGroupCommitWriter();
+  SqliteGroupCommitWriter(const SqliteGroupCommitWriter&) = delete;
+  SqliteGroupCommitWriter& operator=(const SqliteGroupCommitWriter&) = delete;
+
+  // Queues `operation`; the future becomes ready once the transaction that
+  // holds it committed (its status) or failed (UNAVAILABLE). After Shutdown
+  // began, the future is ready at once with UNAVAILABLE.
+  std::future<absl::Status> Submit(Operation operation);
+  // Submit and wait.
+  absl::Status Run(Operation operation);
+
+  // Stops accepting operations, runs and commits the ones already queued,
+  // and joins the writer thread. Idempotent; call from one thread only.
+  void Shutdown();
+
+  // Transactions committed so far.
+  int64_t CommitCount() const;
+
+ private:
+  struct Pending {
+    Operation operation;
+    std::promise<absl::Status> done;
+  };
+
+  void WriterLoop();
+  // Runs `group` in one transaction and completes every promise in it.
+  void CommitGroup(std::vector<Pending>& group);
+  // Runs the operations; OK if the transaction can still be committed.
+  absl::Status RunOperations(std::vector<Pending>& group,
+                             std::vector<absl::Status>& results);
+  bool HasWorkOrStopping() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
+
+  const std::unique_ptr<SqliteConnection> connection_;  // writer thread only
+  const size_t max_group_size_;
+  std::atomic<int64_t> commit_count_{0};
+
+  mutable absl::Mutex mutex_;
+  std::deque<Pending> queue_ ABSL_GUARDED_BY(mutex_);
+  bool accepting_ ABSL_GUARDED_BY(mutex_) = true;
+
+  std::thread thread_;  // last: starts after everything above is built
+};
+
+}  // namespace jobcontrol
+
+#endif  // JOBCONTROL_SERVER_STORE_SQLITE_SQLITE_GROUP_COMMIT_WRITER_H_
