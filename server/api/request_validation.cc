@@ -5,6 +5,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/struct.pb.h"
+#include "google/protobuf/timestamp.pb.h"
 #include "google/protobuf/util/json_util.h"
 #include "server/core/error_reason.h"
 #include "server/core/ids.h"
@@ -61,6 +62,21 @@ absl::Status CheckNoControlChars(absl::string_view field,
 absl::Status CheckDuration(absl::string_view field, const Duration& d) {
   if (d.seconds() < 0 || d.nanos() < 0 || d.nanos() > 999999999) {
     return InvalidFieldError(field, "must be a non-negative duration");
+  }
+  return absl::OkStatus();
+}
+
+// A well-formed Timestamp: nanos in [0, 1e9), seconds within
+// 0001-01-01T00:00:00Z .. 9999-12-31T23:59:59Z (the range the type allows).
+absl::Status CheckTimestamp(absl::string_view field,
+                            const google::protobuf::Timestamp& t) {
+  constexpr int64_t kMinSeconds = -62135596800;
+  constexpr int64_t kMaxSeconds = 253402300799;
+  if (t.nanos() < 0 || t.nanos() > 999999999 || t.seconds() < kMinSeconds ||
+      t.seconds() > kMaxSeconds) {
+    return InvalidFieldError(
+        field, "not a valid timestamp (0001-01-01 to 9999-12-31, nanos "
+               "0..999999999)");
   }
   return absl::OkStatus();
 }
@@ -284,6 +300,20 @@ absl::Status ValidateJobFilter(const v1::JobFilter& filter) {
   if (!v1::JobKind_IsValid(filter.kind())) {
     return InvalidFieldError("filter.kind",
                              absl::StrCat("unknown job kind ", filter.kind()));
+  }
+  if (filter.has_create_time_from()) {
+    if (auto s = CheckTimestamp("filter.create_time_from",
+                                filter.create_time_from());
+        !s.ok()) {
+      return s;
+    }
+  }
+  if (filter.has_create_time_to()) {
+    if (auto s =
+            CheckTimestamp("filter.create_time_to", filter.create_time_to());
+        !s.ok()) {
+      return s;
+    }
   }
   if (filter.has_create_time_from() && filter.has_create_time_to()) {
     const auto& from = filter.create_time_from();
