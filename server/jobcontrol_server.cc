@@ -18,6 +18,7 @@
 #include "server/api/job_service.h"
 #include "server/api/pipeline_service.h"
 #include "server/api/request_authorizer.h"
+#include "server/gateway/ice_gateway.h"
 #include "server/store/sqlite/sqlite_store.h"
 
 namespace jobcontrol {
@@ -56,6 +57,7 @@ class JobControlServer::Impl {
   std::unique_ptr<PipelineServiceImpl> pipeline_service;
   std::unique_ptr<grpc::Server> server;
   int port = 0;
+  std::unique_ptr<gateway::IceGateway> http_gateway;
 
   absl::Mutex drain_mutex;
   bool drained ABSL_GUARDED_BY(drain_mutex) = false;
@@ -112,6 +114,20 @@ absl::StatusOr<std::unique_ptr<JobControlServer>> JobControlServer::Start(
         "cannot listen on ", options.grpc_listen,
         ": the address is already in use or not a valid host:port"));
   }
+  if (!options.http_listen.empty()) {
+    // The gateway reaches the services only through the generated stubs, here
+    // over an in-process channel to this very server.
+    gateway::HttpServerOptions http_options;
+    http_options.listen = options.http_listen;
+    auto http_gateway = gateway::IceGateway::Start(
+        http_options, &impl->credentials,
+        impl->server->InProcessChannel(grpc::ChannelArguments()));
+    if (!http_gateway.ok()) {
+      impl->server->Shutdown();
+      return http_gateway.status();
+    }
+    impl->http_gateway = *std::move(http_gateway);
+  }
   impl->server->GetHealthCheckService()->SetServingStatus(true);
   return std::unique_ptr<JobControlServer>(
       new JobControlServer(std::move(impl)));
@@ -124,6 +140,10 @@ JobControlServer::~JobControlServer() { Drain(absl::ZeroDuration()); }
 
 int JobControlServer::grpc_port() const { return impl_->port; }
 
+int JobControlServer::http_port() const {
+  return impl_->http_gateway ? impl_->http_gateway->port() : 0;
+}
+
 const StartupReport& JobControlServer::startup_report() const {
   return impl_->report;
 }
@@ -132,6 +152,7 @@ void JobControlServer::Drain(absl::Duration timeout) {
   absl::MutexLock lock(&impl_->drain_mutex);
   if (impl_->drained) return;
   impl_->drained = true;
+  if (impl_->http_gateway) impl_->http_gateway->Stop();
   impl_->server->GetHealthCheckService()->SetServingStatus(false);
   impl_->server->Shutdown(absl::ToChronoTime(absl::Now() + timeout));
   impl_->server->Wait();

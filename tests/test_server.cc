@@ -312,6 +312,7 @@ absl::StatusOr<std::unique_ptr<TestServer>> TestServer::Start() {
 absl::Status TestServer::StartServer() {
   ServerOptions options;
   options.grpc_listen = "127.0.0.1:0";
+  options.http_listen = "127.0.0.1:0";
   options.data_dir = data_dir_;
   options.credentials_path = credentials_path_;
   auto server = JobControlServer::Start(options);

@@ -15,9 +15,9 @@ using ::testing::Pair;
 TEST(FormDecodingTest, DecodesPairsInOrder) {
   auto params = DecodeForm("Action=SubmitDNAJob&Input=%7B%22a%22%3A1%7D&x=a+b");
   ASSERT_TRUE(params.ok()) << params.status();
-  EXPECT_THAT(*params, ElementsAre(Pair("Action", "SubmitDNAJob"),
-                                   Pair("Input", "{\"a\":1}"),
-                                   Pair("x", "a b")));
+  EXPECT_THAT(*params,
+              ElementsAre(Pair("Action", "SubmitDNAJob"),
+                          Pair("Input", "{\"a\":1}"), Pair("x", "a b")));
 }
 
 TEST(FormDecodingTest, EmptyPartsAreSkippedAndBareNamesHaveEmptyValues) {
@@ -36,7 +36,8 @@ TEST(FormDecodingTest, KeepsRepeatedNames) {
 TEST(FormDecodingTest, ValueMayContainEquals) {
   auto params = DecodeForm("Signature=abc%3D&x=a=b");
   ASSERT_TRUE(params.ok());
-  EXPECT_THAT(*params, ElementsAre(Pair("Signature", "abc="), Pair("x", "a=b")));
+  EXPECT_THAT(*params,
+              ElementsAre(Pair("Signature", "abc="), Pair("x", "a=b")));
 }
 
 TEST(FormDecodingTest, MalformedPercentEncodingIsRejectedNamingTheParameter) {

@@ -58,9 +58,9 @@ class Session : public std::enable_shared_from_this<Session> {
   Session& operator=(const Session&) = delete;
 
   void Start() {
-    asio::dispatch(stream_.get_executor(),
-                   beast::bind_front_handler(&Session::ReadHeader,
-                                             shared_from_this()));
+    asio::dispatch(
+        stream_.get_executor(),
+        beast::bind_front_handler(&Session::ReadHeader, shared_from_this()));
   }
 
   // Answers 503 (too many connections) and closes.
@@ -90,9 +90,9 @@ class Session : public std::enable_shared_from_this<Session> {
     const auto& head = parser_->get();
     auto expect = head.find(http::field::expect);
     if (expect != head.end() &&
-        absl::EqualsIgnoreCase(absl::string_view(expect->value().data(),
-                                                  expect->value().size()),
-                               "100-continue")) {
+        absl::EqualsIgnoreCase(
+            absl::string_view(expect->value().data(), expect->value().size()),
+            "100-continue")) {
       auto interim = std::make_shared<http::response<http::empty_body>>(
           http::status::continue_, head.version());
       http::async_write(stream_, *interim,
@@ -119,8 +119,8 @@ class Session : public std::enable_shared_from_this<Session> {
     if (ec == http::error::header_limit) {
       return RejectAndClose(HttpRejection::kHeaderTooLarge, 431);
     }
-    if (ec.category() == http::make_error_code(http::error::bad_target)
-                             .category() &&
+    if (ec.category() ==
+            http::make_error_code(http::error::bad_target).category() &&
         ec != http::error::end_of_stream &&
         ec != http::error::partial_message) {
       return RejectAndClose(HttpRejection::kMalformed, 400);
@@ -148,16 +148,16 @@ class Session : public std::enable_shared_from_this<Session> {
     const bool keep_alive = message.keep_alive();
     const unsigned version = message.version();
     asio::post(*state_->handler_pool, [self = shared_from_this(),
-                                       request = std::move(request),
-                                       keep_alive, version]() mutable {
+                                       request = std::move(request), keep_alive,
+                                       version]() mutable {
       HttpResponse response = self->state_->handler->Handle(request);
-      asio::post(self->stream_.get_executor(),
-                 [self, response = std::move(response),
-                  id = std::move(request.request_id), keep_alive,
-                  version]() mutable {
-                   self->Write(std::move(response), id, keep_alive, version,
-                               /*linger_after=*/false);
-                 });
+      asio::post(
+          self->stream_.get_executor(),
+          [self, response = std::move(response),
+           id = std::move(request.request_id), keep_alive, version]() mutable {
+            self->Write(std::move(response), id, keep_alive, version,
+                        /*linger_after=*/false);
+          });
     });
   }
 
@@ -180,15 +180,15 @@ class Session : public std::enable_shared_from_this<Session> {
     message->body() = std::move(response.body);
     message->prepare_payload();
     stream_.expires_after(ToChrono(state_->limits.response_write_timeout));
-    http::async_write(
-        stream_, *message,
-        [self = shared_from_this(), message, linger_after](
-            beast::error_code ec, std::size_t) {
-          if (ec) return self->CloseNow();
-          if (linger_after) return self->Linger();
-          if (!message->keep_alive()) return self->CloseGracefully();
-          self->ReadHeader();
-        });
+    http::async_write(stream_, *message,
+                      [self = shared_from_this(), message, linger_after](
+                          beast::error_code ec, std::size_t) {
+                        if (ec) return self->CloseNow();
+                        if (linger_after) return self->Linger();
+                        if (!message->keep_alive())
+                          return self->CloseGracefully();
+                        self->ReadHeader();
+                      });
   }
 
   void CloseGracefully() {
@@ -244,8 +244,8 @@ class HttpServer::Impl {
               return;
             }
           } else {
-            const bool over_limit = state.connections.load() >=
-                                    state.limits.max_connections;
+            const bool over_limit =
+                state.connections.load() >= state.limits.max_connections;
             auto session = std::make_shared<Session>(std::move(s), &state);
             if (over_limit) {
               session->StartRejected();
@@ -281,8 +281,8 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(
 
   beast::error_code ec;
   tcp::resolver resolver(impl->io);
-  auto endpoints = resolver.resolve(host, std::to_string(port),
-                                    tcp::resolver::passive, ec);
+  auto endpoints =
+      resolver.resolve(host, std::to_string(port), tcp::resolver::passive, ec);
   if (ec || endpoints.empty()) {
     return absl::InvalidArgumentError(absl::StrCat(
         "HTTP listen address \"", options.listen, "\": cannot resolve host"));
@@ -291,9 +291,11 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(
   impl->acceptor.emplace(impl->io);
   impl->acceptor->open(endpoint.protocol(), ec);
   // SO_REUSEADDR only (not SO_REUSEPORT): a busy port is an error.
-  if (!ec) impl->acceptor->set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec)
+    impl->acceptor->set_option(asio::socket_base::reuse_address(true), ec);
   if (!ec) impl->acceptor->bind(endpoint, ec);
-  if (!ec) impl->acceptor->listen(asio::socket_base::max_listen_connections, ec);
+  if (!ec)
+    impl->acceptor->listen(asio::socket_base::max_listen_connections, ec);
   if (ec) {
     return absl::UnavailableError(absl::StrCat(
         "cannot listen on ", options.listen, " (HTTP): ", ec.message()));

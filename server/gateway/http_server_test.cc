@@ -27,16 +27,16 @@ class EchoHandler : public HttpRequestHandler {
     ++handled;
     HttpResponse response;
     response.content_type = "text/plain";
-    response.body = absl::StrCat(request.method, " ", request.target, " ",
-                                 request.body);
+    response.body =
+        absl::StrCat(request.method, " ", request.target, " ", request.body);
     return response;
   }
   HttpResponse Reject(HttpRejection rejection, int status,
                       const std::string& request_id) override {
     HttpResponse response;
     response.status = status;
-    response.body = absl::StrCat("rejected ", static_cast<int>(rejection), " ",
-                                 request_id);
+    response.body =
+        absl::StrCat("rejected ", static_cast<int>(rejection), " ", request_id);
     return response;
   }
   std::atomic<int> handled{0};
@@ -53,9 +53,8 @@ class RawClient {
     address.sin_family = AF_INET;
     address.sin_port = htons(port);
     address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    connected_ =
-        connect(fd_, reinterpret_cast<sockaddr*>(&address), sizeof(address)) ==
-        0;
+    connected_ = connect(fd_, reinterpret_cast<sockaddr*>(&address),
+                         sizeof(address)) == 0;
   }
   ~RawClient() { close(fd_); }
   bool connected() const { return connected_; }
@@ -63,8 +62,8 @@ class RawClient {
   bool Send(const std::string& bytes) {
     size_t sent = 0;
     while (sent < bytes.size()) {
-      ssize_t n = send(fd_, bytes.data() + sent, bytes.size() - sent,
-                       MSG_NOSIGNAL);
+      ssize_t n =
+          send(fd_, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
       if (n <= 0) return false;
       sent += static_cast<size_t>(n);
     }
@@ -81,8 +80,8 @@ class RawClient {
         const std::string head = pending_.substr(0, end);
         const size_t at = head.find("Content-Length: ");
         if (at != std::string::npos) {
-          absl::SimpleAtoi(head.substr(at + 16, head.find("\r\n", at) - at - 16),
-                           &length);
+          absl::SimpleAtoi(
+              head.substr(at + 16, head.find("\r\n", at) - at - 16), &length);
         }
         if (pending_.size() >= end + 4 + length) {
           std::string response = pending_.substr(0, end + 4 + length);
@@ -139,8 +138,9 @@ TEST_F(HttpServerTest, KeepAliveServesSeveralRequestsWithDistinctRequestIds) {
   ASSERT_TRUE(client.connected());
   ASSERT_TRUE(client.Send(Get("/?a=1")));
   const std::string first = client.ReadResponse();
-  ASSERT_TRUE(client.Send("POST /x HTTP/1.1\r\nHost: t\r\nContent-Length: 5"
-                          "\r\n\r\nhello"));
+  ASSERT_TRUE(
+      client.Send("POST /x HTTP/1.1\r\nHost: t\r\nContent-Length: 5"
+                  "\r\n\r\nhello"));
   const std::string second = client.ReadResponse();
   EXPECT_TRUE(absl::StartsWith(first, "HTTP/1.1 200 OK\r\n")) << first;
   EXPECT_TRUE(absl::EndsWith(first, "GET /?a=1 ")) << first;
@@ -156,8 +156,8 @@ TEST_F(HttpServerTest, KeepAliveServesSeveralRequestsWithDistinctRequestIds) {
 TEST_F(HttpServerTest, ConnectionCloseIsHonoured) {
   StartServer();
   RawClient client(port());
-  ASSERT_TRUE(client.Send(
-      "GET / HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n"));
+  ASSERT_TRUE(
+      client.Send("GET / HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n"));
   const std::string response = client.ReadResponse();
   EXPECT_TRUE(absl::StrContains(response, "Connection: close")) << response;
   EXPECT_TRUE(client.ServerClosed());
@@ -185,9 +185,9 @@ TEST_F(HttpServerTest, BodyOfExactlyTheLimitIsServed) {
   limits.max_body_bytes = 1000;
   StartServer(limits);
   RawClient client(port());
-  ASSERT_TRUE(client.Send(absl::StrCat(
-      "POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 1000\r\n\r\n",
-      std::string(1000, 'y'))));
+  ASSERT_TRUE(client.Send(
+      absl::StrCat("POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 1000\r\n\r\n",
+                   std::string(1000, 'y'))));
   const std::string response = client.ReadResponse();
   EXPECT_TRUE(absl::StartsWith(response, "HTTP/1.1 200 ")) << response;
 }
@@ -213,7 +213,8 @@ TEST_F(HttpServerTest, HeaderFloodIs431AndClosed) {
   StartServer();
   RawClient client(port());
   std::string request = "GET / HTTP/1.1\r\nHost: t\r\n";
-  for (int i = 0; i < 2000; ++i) request += absl::StrCat("X-Flood-", i, ": v\r\n");
+  for (int i = 0; i < 2000; ++i)
+    request += absl::StrCat("X-Flood-", i, ": v\r\n");
   request += "\r\n";
   client.Send(request);
   const std::string response = client.ReadResponse();

@@ -27,7 +27,8 @@ TEST(IceSignatureV1Test, DocumentedStringToSign) {
   EXPECT_EQ(
       IceV1StringToSign("GET", DocumentedExampleParams()),
       "GET&%2F&AccessKeyId%3DtestId%26Action%3DSearchTemplate%26Format%3DXML%"
-      "26PageSize%3D2%26SignatureMethod%3DHMAC-SHA1%26SignatureNonce%3D4902260a-"
+      "26PageSize%3D2%26SignatureMethod%3DHMAC-SHA1%26SignatureNonce%"
+      "3D4902260a-"
       "516a-4b6a-a455-45b653cf6150%26SignatureVersion%3D1.0%26Timestamp%3D2015-"
       "05-14T09%253A03%253A45Z%26Version%3D2014-06-18");
 }
@@ -53,9 +54,10 @@ TEST(IceSignatureV1Test, MethodIsPartOfTheStringToSign) {
 
 TEST(IceSignatureV1Test, ValuesAreEncodedTheVendorsWay) {
   // Space is %20 (not '+'), '*' is %2A, '~' stays; JSON is fully escaped.
-  EXPECT_EQ(IceV1CanonicalizedQuery(
-                {{"b", "x y*~"}, {"a", "{\"k\":\"v\"}"}, {"c", "\xE4\xB8\xAD"}}),
-            "a=%7B%22k%22%3A%22v%22%7D&b=x%20y%2A~&c=%E4%B8%AD");
+  EXPECT_EQ(
+      IceV1CanonicalizedQuery(
+          {{"b", "x y*~"}, {"a", "{\"k\":\"v\"}"}, {"c", "\xE4\xB8\xAD"}}),
+      "a=%7B%22k%22%3A%22v%22%7D&b=x%20y%2A~&c=%E4%B8%AD");
 }
 
 TEST(IceSignatureV1Test, SortsByEncodedNameInByteOrder) {

@@ -32,8 +32,8 @@ std::string HmacSha256(absl::string_view key, absl::string_view message) {
 
 std::string Sha256(absl::string_view message) {
   unsigned char out[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(message.data()),
-         message.size(), out);
+  SHA256(reinterpret_cast<const unsigned char*>(message.data()), message.size(),
+         out);
   return std::string(reinterpret_cast<const char*>(out), sizeof(out));
 }
 
