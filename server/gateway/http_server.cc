@@ -19,6 +19,7 @@
 #include "boost/asio/thread_pool.hpp"
 #include "boost/beast/core.hpp"
 #include "boost/beast/http.hpp"
+#include "server/gateway/http_request_reader.h"
 
 namespace jobcontrol {
 namespace gateway {
@@ -74,9 +75,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void ReadHeader() {
     if (state_->stopping.load()) return CloseNow();
     parser_.emplace();
-    parser_->header_limit(
-        static_cast<std::uint32_t>(state_->limits.max_header_bytes));
-    parser_->body_limit(state_->limits.max_body_bytes);
+    ApplyRequestLimits(state_->limits, &*parser_);
     // One deadline for the whole request, head and body: a client trickling
     // bytes (slow-loris) cannot extend it.
     stream_.expires_after(ToChrono(state_->limits.request_read_timeout));
@@ -134,19 +133,10 @@ class Session : public std::enable_shared_from_this<Session> {
     if (state_->stopping.load()) return CloseNow();
     stream_.expires_never();
     http::request<http::string_body> message = parser_->release();
-    HttpRequest request;
-    request.method = std::string(message.method_string());
-    request.target = std::string(message.target());
-    for (const auto& field : message) {
-      request.headers.emplace_back(
-          absl::AsciiStrToLower(absl::string_view(field.name_string().data(),
-                                                  field.name_string().size())),
-          std::string(field.value()));
-    }
-    request.body = std::move(message.body());
-    request.request_id = NewRequestId();
     const bool keep_alive = message.keep_alive();
     const unsigned version = message.version();
+    HttpRequest request = ToHttpRequest(std::move(message));
+    request.request_id = NewRequestId();
     asio::post(*state_->handler_pool, [self = shared_from_this(),
                                        request = std::move(request), keep_alive,
                                        version]() mutable {
@@ -220,7 +210,7 @@ class Session : public std::enable_shared_from_this<Session> {
   beast::tcp_stream stream_;
   ServerState* state_;
   beast::flat_buffer buffer_;
-  std::optional<http::request_parser<http::string_body>> parser_;
+  std::optional<BeastRequestParser> parser_;
   char discard_[4096];
 };
 
