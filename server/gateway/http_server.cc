@@ -12,6 +12,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
 #include "boost/asio/dispatch.hpp"
 #include "boost/asio/ip/tcp.hpp"
 #include "boost/asio/post.hpp"
@@ -39,11 +40,16 @@ std::chrono::steady_clock::duration ToChrono(absl::Duration d) {
 // answer instead of a reset caused by unread data.
 constexpr absl::Duration kLingerTimeout = absl::Seconds(2);
 
+// On Stop(), how long answers of handled requests may take to be written.
+constexpr absl::Duration kStopWriteTimeout = absl::Seconds(5);
+
 // State shared by the acceptor and every session.
 struct ServerState {
   RequestLimits limits;
   HttpRequestHandler* handler = nullptr;
   std::atomic<int> connections{0};
+  // Requests handed to the handler whose answer is not yet written.
+  std::atomic<int> answers_pending{0};
   std::atomic<bool> stopping{false};
   std::unique_ptr<asio::thread_pool> handler_pool;
 };
@@ -137,6 +143,7 @@ class Session : public std::enable_shared_from_this<Session> {
     const unsigned version = message.version();
     HttpRequest request = ToHttpRequest(std::move(message));
     request.request_id = NewRequestId();
+    state_->answers_pending.fetch_add(1);
     asio::post(*state_->handler_pool, [self = shared_from_this(),
                                        request = std::move(request), keep_alive,
                                        version]() mutable {
@@ -146,7 +153,7 @@ class Session : public std::enable_shared_from_this<Session> {
           [self, response = std::move(response),
            id = std::move(request.request_id), keep_alive, version]() mutable {
             self->Write(std::move(response), id, keep_alive, version,
-                        /*linger_after=*/false);
+                        /*linger_after=*/false, /*counted=*/true);
           });
     });
   }
@@ -156,11 +163,13 @@ class Session : public std::enable_shared_from_this<Session> {
     HttpResponse response = state_->handler->Reject(rejection, status, id);
     response.status = status;
     Write(std::move(response), id, /*keep_alive=*/false, 11,
-          /*linger_after=*/true);
+          /*linger_after=*/true, /*counted=*/false);
   }
 
+  // `counted`: the answer of a handled request (answers_pending).
   void Write(HttpResponse response, const std::string& request_id,
-             bool keep_alive, unsigned version, bool linger_after) {
+             bool keep_alive, unsigned version, bool linger_after,
+             bool counted) {
     auto message = std::make_shared<http::response<http::string_body>>(
         static_cast<http::status>(response.status), version);
     message->set(http::field::content_type, response.content_type);
@@ -171,8 +180,9 @@ class Session : public std::enable_shared_from_this<Session> {
     message->prepare_payload();
     stream_.expires_after(ToChrono(state_->limits.response_write_timeout));
     http::async_write(stream_, *message,
-                      [self = shared_from_this(), message, linger_after](
-                          beast::error_code ec, std::size_t) {
+                      [self = shared_from_this(), message, linger_after,
+                       counted](beast::error_code ec, std::size_t) {
+                        if (counted) self->state_->answers_pending.fetch_sub(1);
                         if (ec) return self->CloseNow();
                         if (linger_after) return self->Linger();
                         if (!message->keep_alive())
@@ -313,8 +323,13 @@ void HttpServer::Stop() {
     beast::error_code ignored;
     impl->acceptor->close(ignored);
   });
-  // Handler calls in flight finish and their answers are queued.
+  // Handler calls in flight finish, and their answers get a moment to be
+  // written; idle keep-alive connections are then simply closed.
   impl_->state.handler_pool->join();
+  const absl::Time deadline = absl::Now() + kStopWriteTimeout;
+  while (impl_->state.answers_pending.load() > 0 && absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(5));
+  }
   impl_->io.stop();
   for (std::thread& t : impl_->io_threads) t.join();
   impl_->io_threads.clear();

@@ -14,6 +14,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "gtest/gtest.h"
 
 namespace jobcontrol {
@@ -25,6 +26,10 @@ class EchoHandler : public HttpRequestHandler {
  public:
   HttpResponse Handle(const HttpRequest& request) override {
     ++handled;
+    if (request.target == "/slow") {
+      started = true;
+      absl::SleepFor(absl::Milliseconds(200));
+    }
     HttpResponse response;
     response.content_type = "text/plain";
     response.body =
@@ -40,6 +45,7 @@ class EchoHandler : public HttpRequestHandler {
     return response;
   }
   std::atomic<int> handled{0};
+  std::atomic<bool> started{false};
 };
 
 // A blocking TCP client with a 30 s receive timeout.
@@ -272,6 +278,17 @@ TEST_F(HttpServerTest, ExpectContinueGetsInterimAnswer) {
   EXPECT_TRUE(absl::StartsWith(client.ReadResponse(), "HTTP/1.1 100 "));
   client.Send("ok");
   EXPECT_TRUE(absl::EndsWith(client.ReadResponse(), "POST / ok"));
+}
+
+TEST_F(HttpServerTest, StopLetsTheAnswerOfARequestInFlightBeWritten) {
+  StartServer();
+  RawClient client(port());
+  ASSERT_TRUE(client.Send(Get("/slow")));
+  while (!handler_.started.load()) absl::SleepFor(absl::Milliseconds(1));
+  server_->Stop();
+  const std::string response = client.ReadResponse();
+  EXPECT_TRUE(absl::StartsWith(response, "HTTP/1.1 200 ")) << response;
+  EXPECT_TRUE(absl::StrContains(response, "Connection: close")) << response;
 }
 
 TEST_F(HttpServerTest, BusyPortIsAnError) {
