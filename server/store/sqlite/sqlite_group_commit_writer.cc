@@ -24,8 +24,10 @@ SqliteGroupCommitWriter::SqliteGroupCommitWriter(
 
 SqliteGroupCommitWriter::~SqliteGroupCommitWriter() { Shutdown(); }
 
-std::future<absl::Status> SqliteGroupCommitWriter::Submit(Operation operation) {
-  Pending pending{std::move(operation), std::promise<absl::Status>()};
+std::future<absl::Status> SqliteGroupCommitWriter::Submit(
+    Operation operation, AfterCommit after_commit) {
+  Pending pending{std::move(operation), std::move(after_commit),
+                  std::promise<absl::Status>()};
   std::future<absl::Status> done = pending.done.get_future();
   {
     absl::MutexLock lock(&mutex_);
@@ -41,8 +43,9 @@ std::future<absl::Status> SqliteGroupCommitWriter::Submit(Operation operation) {
   return done;
 }
 
-absl::Status SqliteGroupCommitWriter::Run(Operation operation) {
-  return Submit(std::move(operation)).get();
+absl::Status SqliteGroupCommitWriter::Run(Operation operation,
+                                          AfterCommit after_commit) {
+  return Submit(std::move(operation), std::move(after_commit)).get();
 }
 
 void SqliteGroupCommitWriter::Shutdown() {
@@ -85,6 +88,9 @@ void SqliteGroupCommitWriter::CommitGroup(std::vector<Pending>& group) {
   if (group_status.ok()) group_status = connection_->ExecuteScript("COMMIT");
   if (group_status.ok()) {
     commit_count_.fetch_add(1, std::memory_order_acq_rel);
+    for (size_t i = 0; i < group.size(); ++i) {
+      if (results[i].ok() && group[i].after_commit) group[i].after_commit();
+    }
   } else {
     // A failed COMMIT (e.g. SQLITE_FULL, a deferred constraint) may leave
     // the transaction open; nothing of this group may survive it.

@@ -7,6 +7,9 @@
 // rolled back to its savepoint and the others still commit), COMMITs once
 // (one fsync with synchronous=FULL) and only then completes each caller.
 // So a caller learns of success only after the commit holding its change.
+// An operation may come with an after-commit action, run on the writer
+// thread once the commit succeeded, before any caller of the group is
+// completed (so when a caller returns, its action has run).
 //
 // If the group cannot be committed (BEGIN or COMMIT fails, or SQLite aborts
 // the whole transaction), every operation in the group fails with
@@ -41,6 +44,10 @@ class SqliteGroupCommitWriter {
   // other than the status go through state the operation captures; the
   // caller may read them only when Run/Submit reported OK.
   using Operation = std::function<absl::Status(SqliteConnection& connection)>;
+  // Runs after the transaction holding its operation committed, only if
+  // that operation succeeded; actions run in operation order. It must not
+  // wait for this writer.
+  using AfterCommit = std::function<void()>;
 
   // Takes the read-write `connection` (configured, schema in place) and
   // starts the writer thread. max_group_size >= 1.
@@ -53,10 +60,12 @@ class SqliteGroupCommitWriter {
 
   // Queues `operation`; the future becomes ready once the transaction that
   // holds it committed (its status) or failed (UNAVAILABLE). After Shutdown
-  // began, the future is ready at once with UNAVAILABLE.
-  std::future<absl::Status> Submit(Operation operation);
+  // began, the future is ready at once with UNAVAILABLE. `after_commit`
+  // may be empty.
+  std::future<absl::Status> Submit(Operation operation,
+                                   AfterCommit after_commit = nullptr);
   // Submit and wait.
-  absl::Status Run(Operation operation);
+  absl::Status Run(Operation operation, AfterCommit after_commit = nullptr);
 
   // Stops accepting operations, runs and commits the ones already queued,
   // and joins the writer thread. Idempotent; call from one thread only.
@@ -68,6 +77,7 @@ class SqliteGroupCommitWriter {
  private:
   struct Pending {
     Operation operation;
+    AfterCommit after_commit;
     std::promise<absl::Status> done;
   };
 
