@@ -3,30 +3,39 @@
 namespace jobcontrol {
 
 int64_t JobChangeHub::Generation() const {
-  absl::MutexLock lock(&mutex_);
+  std::lock_guard<std::mutex> lock(mutex_);
   return generation_;
 }
 
 void JobChangeHub::Notify() {
-  // Waiters re-check their condition when the mutex is released; Notify only
-  // bumps a counter, so it never waits for them.
-  absl::MutexLock lock(&mutex_);
-  ++generation_;
+  // Only bumps a counter and wakes the waiters, so it never waits for them.
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    ++generation_;
+  }
+  changed_.notify_all();
 }
 
 bool JobChangeHub::WaitForChange(int64_t seen, absl::Time deadline) const {
-  absl::MutexLock lock(&mutex_);
-  auto changed_or_shut_down = [this, seen]()
-                                  ABSL_SHARED_LOCKS_REQUIRED(mutex_) {
-                                    return generation_ > seen || shut_down_;
-                                  };
-  mutex_.AwaitWithDeadline(absl::Condition(&changed_or_shut_down), deadline);
+  std::unique_lock<std::mutex> lock(mutex_);
+  auto changed_or_shut_down = [this, seen] {
+    return generation_ > seen || shut_down_;
+  };
+  if (deadline == absl::InfiniteFuture()) {
+    changed_.wait(lock, changed_or_shut_down);
+  } else {
+    changed_.wait_until(lock, absl::ToChronoTime(deadline),
+                        changed_or_shut_down);
+  }
   return generation_ > seen;
 }
 
 void JobChangeHub::Shutdown() {
-  absl::MutexLock lock(&mutex_);
-  shut_down_ = true;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    shut_down_ = true;
+  }
+  changed_.notify_all();
 }
 
 }  // namespace jobcontrol

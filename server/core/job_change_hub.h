@@ -7,9 +7,10 @@
 #ifndef JOBCONTROL_SERVER_CORE_JOB_CHANGE_HUB_H_
 #define JOBCONTROL_SERVER_CORE_JOB_CHANGE_HUB_H_
 
+#include <condition_variable>
 #include <cstdint>
+#include <mutex>
 
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 
 namespace jobcontrol {
@@ -36,9 +37,12 @@ class JobChangeHub {
   void Shutdown();
 
  private:
-  mutable absl::Mutex mutex_;
-  int64_t generation_ ABSL_GUARDED_BY(mutex_) = 0;
-  bool shut_down_ ABSL_GUARDED_BY(mutex_) = false;
+  // std::mutex rather than absl::Mutex, here and in the store: Debian's
+  // Abseil is not built with ThreadSanitizer, which would not see its locks.
+  mutable std::mutex mutex_;
+  mutable std::condition_variable changed_;
+  int64_t generation_ = 0;     // guarded by mutex_
+  bool shut_down_ = false;     // guarded by mutex_
 };
 
 }  // namespace jobcontrol

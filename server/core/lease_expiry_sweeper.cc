@@ -48,9 +48,10 @@ LeaseExpirySweeper::LeaseExpirySweeper(Store* store, JobChangeHub* hub,
 
 LeaseExpirySweeper::~LeaseExpirySweeper() {
   {
-    absl::MutexLock lock(&mutex_);
+    std::lock_guard<std::mutex> lock(mutex_);
     stopping_ = true;
   }
+  stopping_changed_.notify_all();
   // The thread sleeps in hub_->WaitForChange: a notification wakes it at
   // once. Other waiters see a spurious change and simply re-check the store,
   // which the hub's contract allows.
@@ -159,7 +160,7 @@ void LeaseExpirySweeper::Run() {
     // stopping_ check, so the destructor's Notify ends the wait below.
     const int64_t seen = hub_->Generation();
     {
-      absl::MutexLock lock(&mutex_);
+      std::lock_guard<std::mutex> lock(mutex_);
       if (stopping_) return;
     }
     if (!next_due.ok()) {
@@ -189,8 +190,9 @@ void LeaseExpirySweeper::Run() {
         changed ? std::min(deadline, CurrentTime() + kChangeCoalescing)
                 : deadline;
     {
-      absl::MutexLock lock(&mutex_);
-      mutex_.AwaitWithDeadline(absl::Condition(&stopping_), rest_until);
+      std::unique_lock<std::mutex> lock(mutex_);
+      stopping_changed_.wait_until(lock, absl::ToChronoTime(rest_until),
+                                   [this] { return stopping_; });
       if (stopping_) return;
     }
     if (!changed) sweep_due = true;

@@ -8,10 +8,11 @@
 #ifndef JOBCONTROL_SERVER_CORE_LEASE_EXPIRY_SWEEPER_H_
 #define JOBCONTROL_SERVER_CORE_LEASE_EXPIRY_SWEEPER_H_
 
+#include <condition_variable>
 #include <memory>
+#include <mutex>
 #include <thread>
 
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "server/core/job_change_hub.h"
 
@@ -39,8 +40,9 @@ class LeaseExpirySweeper {
   Store* store_;
   JobChangeHub* hub_;
   absl::Duration max_sleep_;
-  absl::Mutex mutex_;
-  bool stopping_ ABSL_GUARDED_BY(mutex_) = false;
+  std::mutex mutex_;
+  std::condition_variable stopping_changed_;
+  bool stopping_ = false;  // guarded by mutex_
   std::thread thread_;
 };
 

@@ -30,9 +30,11 @@ std::future<absl::Status> SqliteGroupCommitWriter::Submit(
                   std::promise<absl::Status>()};
   std::future<absl::Status> done = pending.done.get_future();
   {
-    absl::MutexLock lock(&mutex_);
+    std::unique_lock<std::mutex> lock(mutex_);
     if (accepting_) {
       queue_.push_back(std::move(pending));
+      lock.unlock();
+      work_or_stopping_.notify_one();
       return done;
     }
   }
@@ -50,9 +52,10 @@ absl::Status SqliteGroupCommitWriter::Run(Operation operation,
 
 void SqliteGroupCommitWriter::Shutdown() {
   {
-    absl::MutexLock lock(&mutex_);
+    std::lock_guard<std::mutex> lock(mutex_);
     accepting_ = false;
   }
+  work_or_stopping_.notify_all();
   if (thread_.joinable()) thread_.join();
 }
 
@@ -68,9 +71,8 @@ void SqliteGroupCommitWriter::WriterLoop() {
   for (;;) {
     std::vector<Pending> group;
     {
-      absl::MutexLock lock(
-          &mutex_,
-          absl::Condition(this, &SqliteGroupCommitWriter::HasWorkOrStopping));
+      std::unique_lock<std::mutex> lock(mutex_);
+      work_or_stopping_.wait(lock, [this] { return HasWorkOrStopping(); });
       if (queue_.empty()) return;  // stopping, and everything is done
       while (!queue_.empty() && group.size() < max_group_size_) {
         group.push_back(std::move(queue_.front()));

@@ -22,17 +22,17 @@
 #define JOBCONTROL_SERVER_STORE_SQLITE_SQLITE_GROUP_COMMIT_WRITER_H_
 
 #include <atomic>
+#include <condition_variable>
 #include <cstdint>
 #include <deque>
 #include <functional>
 #include <future>
 #include <memory>
+#include <mutex>
 #include <thread>
 #include <vector>
 
-#include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
-#include "absl/synchronization/mutex.h"
 #include "server/store/sqlite/sqlite_connection.h"
 
 namespace jobcontrol {
@@ -87,15 +87,17 @@ class SqliteGroupCommitWriter {
   // Runs the operations; OK if the transaction can still be committed.
   absl::Status RunOperations(std::vector<Pending>& group,
                              std::vector<absl::Status>& results);
-  bool HasWorkOrStopping() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
+  bool HasWorkOrStopping() const;  // with mutex_ held
 
   const std::unique_ptr<SqliteConnection> connection_;  // writer thread only
   const size_t max_group_size_;
   std::atomic<int64_t> commit_count_{0};
 
-  mutable absl::Mutex mutex_;
-  std::deque<Pending> queue_ ABSL_GUARDED_BY(mutex_);
-  bool accepting_ ABSL_GUARDED_BY(mutex_) = true;
+  // std::mutex: ThreadSanitizer does not see Debian's Abseil's locks.
+  std::mutex mutex_;
+  std::condition_variable work_or_stopping_;
+  std::deque<Pending> queue_;  // guarded by mutex_
+  bool accepting_ = true;      // guarded by mutex_
 
   std::thread thread_;  // last: starts after everything above is built
 };

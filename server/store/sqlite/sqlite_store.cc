@@ -41,13 +41,13 @@
 #include "server/store/sqlite/sqlite_store.h"
 
 #include <algorithm>
+#include <mutex>
 #include <optional>
 #include <utility>
 #include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/mutex.h"
 #include "server/core/error_reason.h"
 #include "server/core/ids.h"
 #include "server/store/sqlite/sqlite_connection.h"
@@ -950,7 +950,7 @@ class SqliteStore::Impl {
   }
 
   void SetChangeListener(StoreChangeListener* listener) {
-    absl::MutexLock lock(&listener_mutex_);
+    std::lock_guard<std::mutex> lock(listener_mutex_);
     listener_ = listener;
   }
 
@@ -960,7 +960,7 @@ class SqliteStore::Impl {
   // replaced is no longer being called once it returns.
   void Publish(const ChangedRows& changes) {
     if (changes.jobs.empty() && changes.pipelines.empty()) return;
-    absl::MutexLock lock(&listener_mutex_);
+    std::lock_guard<std::mutex> lock(listener_mutex_);
     if (listener_ == nullptr) return;
     for (const Pipeline& pipeline : changes.pipelines) {
       listener_->OnPipelineChanged(pipeline);
@@ -970,8 +970,8 @@ class SqliteStore::Impl {
 
   const std::unique_ptr<SqliteGroupCommitWriter> writer_;
   const std::unique_ptr<SqliteReadPool> readers_;
-  absl::Mutex listener_mutex_;
-  StoreChangeListener* listener_ ABSL_GUARDED_BY(listener_mutex_) = nullptr;
+  std::mutex listener_mutex_;
+  StoreChangeListener* listener_ = nullptr;  // guarded by listener_mutex_
 };
 
 absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(
