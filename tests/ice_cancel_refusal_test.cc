@@ -1,9 +1,7 @@
 // CancelDNAJob of a job that is no longer queued, over the real ICE gateway of
 // a TestServer: PermissionDenied.JobInRunning / JobInComplete / JobInFailure
-// (403), and the job is unchanged. The worker API that moves jobs out of QUEUED
-// is not part of this build yet, so the test plays the worker: it opens the
-// server's own SQLite file with a second SqliteStore and applies the transition
-// there, as a worker's lease or result would.
+// (403), and the job is unchanged. The test plays the worker over the real
+// WorkerService: it leases the job, then completes or fails it.
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -20,7 +18,6 @@
 #include "server/gateway/form_decoding.h"
 #include "server/gateway/ice_signature_v1.h"
 #include "server/gateway/percent_encoding.h"
-#include "server/store/sqlite/sqlite_store.h"
 #include "tests/test_server.h"
 
 namespace jobcontrol {
@@ -76,26 +73,33 @@ std::string SignedIceGet(const std::string& action, gateway::ParamList params) {
 
 class IceCancelRefusalTest : public ServerTest {
  protected:
-  // Moves the job to `state` in the server's own database, as a worker would.
-  void MoveJobTo(const std::string& job_id, JobState state) {
-    SqliteStoreOptions options;
-    options.path = test_server().data_dir() + "/jobcontrol.db";
-    auto store = SqliteStore::Open(options);
-    ASSERT_TRUE(store.ok()) << store.status();
-    auto updated = (*store)->UpdateJob(
-        kTenant1, job_id, [state](const Job& current) -> absl::StatusOr<Job> {
-          Job next = current;
-          next.state = state;
-          if (IsTerminal(state)) next.end_time = absl::Now();
-          if (state == JobState::kFailed) {
-            next.error = JobError{13, "worker failed"};
-          }
-          return next;
-        });
-    ASSERT_TRUE(updated.ok()) << updated.status();
+  // Leases `job_id` as a worker would, then leaves it RUNNING, completes it
+  // (SUCCEEDED) or fails it for good (FAILED).
+  void MoveJobTo(const std::string& job_id, v1::Job::State state) {
+    v1::LeaseJobRequest lease_request;
+    lease_request.set_worker_id("ice-test-worker");
+    const Reply<v1::LeaseJobResponse> leased = t1().LeaseJob(lease_request);
+    ASSERT_TRUE(IsOk(leased.status)) << "LeaseJob";
+    ASSERT_EQ(leased.response.job().id(), job_id);
+    const v1::Lease& lease = leased.response.lease();
+    if (state == v1::Job::SUCCEEDED) {
+      v1::CompleteJobRequest complete;
+      complete.set_job_id(job_id);
+      complete.set_lease_id(lease.lease_id());
+      complete.mutable_result()->set_output_uri("oss://bucket/out/dna.json");
+      ASSERT_TRUE(IsOk(t1().CompleteJob(complete).status)) << "CompleteJob";
+    } else if (state == v1::Job::FAILED) {
+      v1::FailJobRequest fail;
+      fail.set_job_id(job_id);
+      fail.set_lease_id(lease.lease_id());
+      fail.mutable_error()->set_code(13);  // INTERNAL
+      fail.mutable_error()->set_message("worker failed");
+      fail.set_retryable(false);
+      ASSERT_TRUE(IsOk(t1().FailJob(fail).status)) << "FailJob";
+    }
   }
 
-  void ExpectCancelRefused(JobState state, const std::string& code,
+  void ExpectCancelRefused(v1::Job::State state, const std::string& code,
                            const std::string& ice_status) {
     const v1::Job job = MustSubmit(ValidDnaJob());
     MoveJobTo(job.id(), state);
@@ -110,8 +114,7 @@ class IceCancelRefusalTest : public ServerTest {
     // Nothing changed: same state over gRPC and over ICE.
     const Reply<v1::Job> after = t1().GetJob(job.id());
     ASSERT_TRUE(IsOk(after.status));
-    EXPECT_EQ(static_cast<int>(after.response.state()),
-              static_cast<int>(state));
+    EXPECT_EQ(after.response.state(), state);
     const std::string query = HttpExchange(
         port, SignedIceGet("QueryDNAJobList", {{"JobIds", job.id()}}));
     EXPECT_TRUE(absl::StartsWith(query, "HTTP/1.1 200 ")) << query;
@@ -122,17 +125,17 @@ class IceCancelRefusalTest : public ServerTest {
 };
 
 TEST_F(IceCancelRefusalTest, RunningJobIsJobInRunning) {
-  ExpectCancelRefused(JobState::kRunning, "PermissionDenied.JobInRunning",
+  ExpectCancelRefused(v1::Job::RUNNING, "PermissionDenied.JobInRunning",
                       "Analysing");
 }
 
 TEST_F(IceCancelRefusalTest, SucceededJobIsJobInComplete) {
-  ExpectCancelRefused(JobState::kSucceeded, "PermissionDenied.JobInComplete",
+  ExpectCancelRefused(v1::Job::SUCCEEDED, "PermissionDenied.JobInComplete",
                       "Success");
 }
 
 TEST_F(IceCancelRefusalTest, FailedJobIsJobInFailure) {
-  ExpectCancelRefused(JobState::kFailed, "PermissionDenied.JobInFailure",
+  ExpectCancelRefused(v1::Job::FAILED, "PermissionDenied.JobInFailure",
                       "Fail");
 }
 
