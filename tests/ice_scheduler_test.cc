@@ -1,7 +1,11 @@
-// CancelDNAJob of a job that is no longer queued, over the real ICE gateway of
-// a TestServer: PermissionDenied.JobInRunning / JobInComplete / JobInFailure
-// (403), and the job is unchanged. The test plays the worker over the real
-// WorkerService: it leases the job, then completes or fails it.
+// ICE actions whose outcome depends on the scheduler, over the real ICE gateway
+// of a TestServer, with the test playing the worker over the real
+// WorkerService:
+// - CancelDNAJob of a job that is no longer queued is
+//   PermissionDenied.JobInRunning / JobInComplete / JobInFailure (403), and the
+//   job is unchanged;
+// - UpdatePipeline Status=Paused holds the pipeline's jobs queued (no lease),
+//   and Status=Active releases them.
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -71,7 +75,7 @@ std::string SignedIceGet(const std::string& action, gateway::ParamList params) {
       " HTTP/1.1\r\nHost: ice.test\r\nConnection: close\r\n\r\n");
 }
 
-class IceCancelRefusalTest : public ServerTest {
+class IceSchedulerTest : public ServerTest {
  protected:
   // Leases `job_id` as a worker would, then leaves it RUNNING, completes it
   // (SUCCEEDED) or fails it for good (FAILED).
@@ -124,28 +128,55 @@ class IceCancelRefusalTest : public ServerTest {
   }
 };
 
-TEST_F(IceCancelRefusalTest, RunningJobIsJobInRunning) {
+TEST_F(IceSchedulerTest, RunningJobIsJobInRunning) {
   ExpectCancelRefused(v1::Job::RUNNING, "PermissionDenied.JobInRunning",
                       "Analysing");
 }
 
-TEST_F(IceCancelRefusalTest, SucceededJobIsJobInComplete) {
+TEST_F(IceSchedulerTest, SucceededJobIsJobInComplete) {
   ExpectCancelRefused(v1::Job::SUCCEEDED, "PermissionDenied.JobInComplete",
                       "Success");
 }
 
-TEST_F(IceCancelRefusalTest, FailedJobIsJobInFailure) {
+TEST_F(IceSchedulerTest, FailedJobIsJobInFailure) {
   ExpectCancelRefused(v1::Job::FAILED, "PermissionDenied.JobInFailure",
                       "Fail");
 }
 
-TEST_F(IceCancelRefusalTest, QueuedJobIsCanceled) {
+TEST_F(IceSchedulerTest, QueuedJobIsCanceled) {
   const v1::Job job = MustSubmit(ValidDnaJob());
   const std::string answer =
       HttpExchange(test_server().server().http_port(),
                    SignedIceGet("CancelDNAJob", {{"JobId", job.id()}}));
   EXPECT_TRUE(absl::StartsWith(answer, "HTTP/1.1 200 ")) << answer;
   EXPECT_EQ(t1().GetJob(job.id()).response.state(), v1::Job::CANCELED);
+}
+
+TEST_F(IceSchedulerTest, PausedPipelineHoldsItsJobsUntilActiveAgain) {
+  const v1::Pipeline pipeline = MustCreatePipeline("ice-paused");
+  const int port = test_server().server().http_port();
+  const std::string paused = HttpExchange(
+      port, SignedIceGet("UpdatePipeline", {{"PipelineId", pipeline.id()},
+                                            {"Status", "Paused"}}));
+  ASSERT_TRUE(absl::StartsWith(paused, "HTTP/1.1 200 ")) << paused;
+  v1::Job job = ValidDnaJob();
+  job.set_pipeline_id(pipeline.id());
+  const v1::Job submitted = MustSubmit(job);
+
+  v1::LeaseJobRequest lease_request;
+  lease_request.set_worker_id("ice-test-worker");
+  Reply<v1::LeaseJobResponse> held = t1().LeaseJob(lease_request);
+  ASSERT_TRUE(IsOk(held.status)) << "LeaseJob";
+  EXPECT_FALSE(held.response.has_job()) << "leased from a paused pipeline";
+  EXPECT_EQ(t1().GetJob(submitted.id()).response.state(), v1::Job::QUEUED);
+
+  const std::string active = HttpExchange(
+      port, SignedIceGet("UpdatePipeline", {{"PipelineId", pipeline.id()},
+                                            {"Status", "Active"}}));
+  ASSERT_TRUE(absl::StartsWith(active, "HTTP/1.1 200 ")) << active;
+  Reply<v1::LeaseJobResponse> released = t1().LeaseJob(lease_request);
+  ASSERT_TRUE(IsOk(released.status)) << "LeaseJob";
+  EXPECT_EQ(released.response.job().id(), submitted.id());
 }
 
 }  // namespace
