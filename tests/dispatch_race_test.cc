@@ -105,6 +105,9 @@ TEST_F(DispatchRaceTest, EveryJobIsEitherCanceledOrLeasedExactlyOnce) {
     threads.emplace_back([&, t] {
       v1::LeaseJobRequest request;
       request.set_worker_id(absl::StrCat("race-worker-", t));
+      // The longest lease: however slow the machine (sanitizers, shared
+      // cores), no lease expires and requeues its job during the test.
+      request.mutable_lease_duration()->set_seconds(3600);
       go.WaitForNotification();
       // Lease until the cancels are over and nothing is left to lease.
       for (;;) {
