@@ -3,6 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
+#include "server/core/ids.h"
 
 namespace jobcontrol {
 
@@ -77,6 +78,27 @@ void JobSpecToCore(const v1::Job& proto, Job* job) {
     job->kind = JobKind::kDnaAnalysis;
     job->spec = SerializeDeterministically(proto.dna_analysis());
   }
+}
+
+JobSubmission SubmissionFromRequest(const v1::SubmitJobRequest& request,
+                                    const std::string& tenant, absl::Time now) {
+  const v1::Job& in = request.job();
+  JobSubmission submission;
+  Job& job = submission.job;
+  job.tenant = tenant;
+  job.id = NewResourceId();
+  job.state = JobState::kQueued;
+  JobSpecToCore(in, &job);
+  job.pipeline_id = in.pipeline_id();
+  job.priority = in.priority() == 0 ? kDefaultPriority : in.priority();
+  job.user_data = in.user_data();
+  job.create_time = now;
+  job.update_time = now;
+  submission.request_id = request.request_id();
+  if (!submission.request_id.empty()) {
+    submission.request_fingerprint = SerializeDeterministically(in);
+  }
+  return submission;
 }
 
 v1::Pipeline PipelineToProto(const Pipeline& pipeline) {

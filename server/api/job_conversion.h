@@ -7,9 +7,11 @@
 #include "absl/time/time.h"
 #include "google/protobuf/timestamp.pb.h"
 #include "jobcontrol/v1/job.pb.h"
+#include "jobcontrol/v1/job_service.pb.h"
 #include "jobcontrol/v1/pipeline.pb.h"
 #include "server/core/job.h"
 #include "server/core/pipeline.h"
+#include "server/store/store.h"
 
 namespace jobcontrol {
 
@@ -31,6 +33,14 @@ std::string SerializeDeterministically(
 // Fills kind and spec (serialized spec message) of `job` from the spec
 // oneof of `proto`, which must be set (validated before).
 void JobSpecToCore(const v1::Job& proto, Job* job);
+
+// The submission SubmitJob stores for `request`, which must have passed
+// ValidateSubmitJobRequest: a new QUEUED job of `tenant` with a fresh id,
+// created at `now`, and the request's idempotency key and fingerprint.
+// jobcontrold's SubmitJob and the offline bulk loader (bench/) both build
+// jobs only through this function.
+JobSubmission SubmissionFromRequest(const v1::SubmitJobRequest& request,
+                                    const std::string& tenant, absl::Time now);
 
 v1::Pipeline PipelineToProto(const Pipeline& pipeline);
 
