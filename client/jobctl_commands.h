@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "client/jobcontrol_client.h"
 #include "client/jobctl_flag_occurrences.h"
 
@@ -22,12 +23,17 @@ namespace jobcontrol {
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitServerError = 1;  // an error from the server
 inline constexpr int kExitUsage = 2;        // a bad command line
+// watch, wait, worker --once: the job ended FAILED or CANCELED (or, for the
+// worker, was not completed).
+inline constexpr int kExitJobUnsuccessful = 3;
+inline constexpr int kExitWaitTimedOut = 4;  // wait: the job is not done yet
 
 // What a command is prepared from.
 struct Invocation {
   const FlagOccurrences& flags;        // every flag given
   std::vector<std::string> arguments;  // positional, after the command words
   bool json = false;                   // --json: print responses as JSON
+  absl::Duration timeout = absl::Seconds(30);  // --timeout
 };
 
 // Sends a prepared request through `client`, prints the response on stdout

@@ -13,10 +13,18 @@ absl::StatusOr<FlagOccurrences> FlagOccurrences::Scan(
     int argc, char** argv,
     const std::function<bool(const absl::CommandLineFlag&)>& accepts) {
   FlagOccurrences scanned;
+  if (argc > 0) scanned.canonical_arguments_.emplace_back(argv[0]);
   for (int i = 1; i < argc; ++i) {
     absl::string_view arg = argv[i];
-    if (arg == "--") break;
-    if (arg.size() < 2 || arg[0] != '-') continue;  // positional
+    if (arg == "--") {
+      scanned.canonical_arguments_.insert(scanned.canonical_arguments_.end(),
+                                          argv + i, argv + argc);
+      break;
+    }
+    if (arg.size() < 2 || arg[0] != '-') {  // positional
+      scanned.canonical_arguments_.emplace_back(arg);
+      continue;
+    }
     if (arg == "--help" || arg == "-help" || arg == "-h") {
       scanned.help_requested_ = true;
       continue;
@@ -31,11 +39,15 @@ absl::StatusOr<FlagOccurrences> FlagOccurrences::Scan(
       has_value = true;
     }
 
-    absl::CommandLineFlag* flag = absl::FindCommandLineFlag(name);
+    // Every jobctl flag is spelled with '_'; "--allow-running" means it too.
+    std::string underscored(name);
+    std::replace(underscored.begin(), underscored.end(), '-', '_');
+    absl::CommandLineFlag* flag = absl::FindCommandLineFlag(underscored);
     bool negated = false;
-    if ((flag == nullptr || !accepts(*flag)) && absl::StartsWith(name, "no")) {
+    if ((flag == nullptr || !accepts(*flag)) &&
+        absl::StartsWith(underscored, "no")) {
       absl::CommandLineFlag* positive =
-          absl::FindCommandLineFlag(name.substr(2));
+          absl::FindCommandLineFlag(absl::string_view(underscored).substr(2));
       if (positive != nullptr && accepts(*positive) &&
           positive->IsOfType<bool>()) {
         flag = positive;
@@ -69,6 +81,8 @@ absl::StatusOr<FlagOccurrences> FlagOccurrences::Scan(
       return absl::InvalidArgumentError(absl::StrCat(
           "bad value \"", flag_value, "\" for --", flag->Name(), ": ", error));
     }
+    scanned.canonical_arguments_.push_back(
+        absl::StrCat("--", flag->Name(), "=", flag_value));
     scanned.occurrences_.emplace_back(std::string(flag->Name()),
                                       std::move(flag_value));
   }

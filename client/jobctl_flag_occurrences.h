@@ -28,7 +28,8 @@ class FlagOccurrences {
   // (flags that are not bool), "--name" and "--noname" (bool flags), "-name"
   // as "--name"; "--" ends the flags; other arguments are positional and
   // skipped. "--help", "-help" and "-h" are not flags: they set
-  // help_requested().
+  // help_requested(). A name may also be spelled with '-' for '_'
+  // (--allow-running is --allow_running).
   //
   // `accepts(flag)` says which registered flags the program takes; any other
   // flag is INVALID_ARGUMENT ("unknown flag --x"), as are a missing value and
@@ -50,8 +51,17 @@ class FlagOccurrences {
   // The distinct flags given, in order of first appearance.
   std::vector<std::string> Names() const;
 
+  // The scanned command line with every flag rewritten as "--name=value"
+  // under its registered name (so "--allow-running" is
+  // "--allow_running=true"), positional arguments and everything from "--"
+  // on unchanged, argv[0] first: what absl::ParseCommandLine is given.
+  const std::vector<std::string>& canonical_arguments() const {
+    return canonical_arguments_;
+  }
+
  private:
   bool help_requested_ = false;
+  std::vector<std::string> canonical_arguments_;
   std::vector<std::pair<std::string, std::string>> occurrences_;
 };
 

@@ -3,7 +3,8 @@
 //
 // Exit codes: 0 success, 1 the server (or the connection to it) returned an
 // error, 2 usage error (unknown subcommand or flag, missing argument, bad flag
-// value, no bearer token to be found).
+// value, no bearer token to be found); watch, wait and worker --once: 3 the
+// job ended FAILED or CANCELED; wait: 4 the job was not done in time.
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
@@ -39,7 +40,8 @@ ABSL_FLAG(std::string, credentials, "./var/credentials.textproto",
           "is set");
 ABSL_FLAG(bool, json, false,
           "print the response message as one line of JSON instead of a table");
-ABSL_FLAG(absl::Duration, timeout, absl::Seconds(30), "deadline of each call");
+ABSL_FLAG(absl::Duration, timeout, absl::Seconds(30),
+          "deadline of each call; wait: how long to wait for the job");
 
 namespace jobcontrol {
 namespace {
@@ -68,21 +70,26 @@ std::string Wrapped(const std::string& text, size_t width, size_t indent) {
 std::string Usage() {
   std::string jobs;
   std::string pipelines;
+  std::string workers;
   for (const Command& command : Commands()) {
+    std::string* section = command.words[0] == "pipelines" ? &pipelines
+                           : command.words[0] == "worker"  ? &workers
+                                                           : &jobs;
     // Two columns of indent on the first line: 80 in all.
-    absl::StrAppend(command.words[0] == "pipelines" ? &pipelines : &jobs, "  ",
-                    Wrapped(command.synopsis, 78, 8), "\n");
+    absl::StrAppend(section, "  ", Wrapped(command.synopsis, 78, 8), "\n");
   }
   return absl::StrCat(
       "jobctl: the command-line client of jobcontrold.\n\n"
       "Usage: jobctl [global flags] <command> [arguments] [flags]\n\n"
       "Jobs:\n",
-      jobs, "\nPipelines:\n", pipelines,
+      jobs, "\nPipelines:\n", pipelines, "\nWorkers:\n", workers,
       "\nGlobal flags: --server=HOST:PORT --token=T --credentials=FILE --json "
       "--timeout=D\n"
       "Token: --token, else $JOBCTL_TOKEN, else the first token in "
       "--credentials.\n"
-      "Exit codes: 0 success, 1 error from the server, 2 usage error.\n");
+      "Exit codes: 0 success, 1 error from the server, 2 usage error;\n"
+      "watch, wait and worker --once: 3 the job ended FAILED or CANCELED;\n"
+      "wait: 4 the job was not done in --timeout.\n");
 }
 
 // Flags every command takes (defined above).
@@ -147,7 +154,15 @@ int Run(int argc, char** argv) {
     std::fputs(Help().c_str(), stdout);
     return kExitOk;
   }
-  const std::vector<char*> parsed = absl::ParseCommandLine(argc, argv);
+  // absl parses the canonical spelling, which it understands in full.
+  std::vector<std::string> canonical = flags->canonical_arguments();
+  std::vector<char*> canonical_argv;
+  for (std::string& argument : canonical) {
+    canonical_argv.push_back(argument.data());
+  }
+  canonical_argv.push_back(nullptr);
+  const std::vector<char*> parsed = absl::ParseCommandLine(
+      static_cast<int>(canonical.size()), canonical_argv.data());
   const std::vector<std::string> positional(parsed.begin() + 1, parsed.end());
   if (positional.empty()) {
     std::fputs(Usage().c_str(), stderr);
@@ -195,7 +210,8 @@ int Run(int argc, char** argv) {
     }
   }
   absl::StatusOr<Action> action = command->prepare(
-      Invocation{*flags, std::move(arguments), absl::GetFlag(FLAGS_json)});
+      Invocation{*flags, std::move(arguments), absl::GetFlag(FLAGS_json),
+                 absl::GetFlag(FLAGS_timeout)});
   if (!action.ok()) {
     return UsageError(std::string(action.status().message()),
                       command->synopsis);

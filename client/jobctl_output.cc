@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/time.h"
 #include "client/jobcontrol_client.h"
@@ -179,6 +180,16 @@ std::string JobDetails(const v1::Job& job) {
     AddDetail(view, "update_time", DetailTime(job.update_time()));
   }
   AddDetail(view, "attempt_count", absl::StrCat(job.attempt_count()));
+  if (job.max_attempts() > 0) {
+    AddDetail(view, "max_attempts", absl::StrCat(job.max_attempts()));
+  }
+  AddDetail(view, "worker_id", job.worker_id());
+  if (IsSet(job.lease_expire_time())) {
+    AddDetail(view, "lease_expire_time", DetailTime(job.lease_expire_time()));
+  }
+  if (IsSet(job.next_attempt_time())) {
+    AddDetail(view, "next_attempt_time", DetailTime(job.next_attempt_time()));
+  }
   if (job.has_result()) {
     AddDetail(view, "result.output_uri", job.result().output_uri());
     AddDetail(view, "result.details_json", job.result().details_json());
@@ -189,7 +200,31 @@ std::string JobDetails(const v1::Job& job) {
                            job.error().message()));
   }
   AddDetail(view, "etag", job.etag());
+  if (job.version() > 0)
+    AddDetail(view, "version", absl::StrCat(job.version()));
   return view.Render();
+}
+
+std::string WatchLine(const v1::Job& job) {
+  std::string line = absl::StrFormat(
+      "%s  v%d  %-9s  attempt %d", DetailTime(job.update_time()), job.version(),
+      v1::Job::State_Name(job.state()), job.attempt_count());
+  if (job.max_attempts() > 0) absl::StrAppend(&line, "/", job.max_attempts());
+  if (!job.worker_id().empty()) {
+    absl::StrAppend(&line, "  worker ", job.worker_id());
+  }
+  if (IsSet(job.next_attempt_time())) {
+    absl::StrAppend(&line, "  next attempt ",
+                    DetailTime(job.next_attempt_time()));
+  }
+  if (job.has_result() && !job.result().output_uri().empty()) {
+    absl::StrAppend(&line, "  output ", job.result().output_uri());
+  }
+  if (job.has_error()) {
+    absl::StrAppend(&line, "  error ", StatusCodeName(job.error().code()), ": ",
+                    job.error().message());
+  }
+  return EscapeControlCharacters(line) + "\n";
 }
 
 std::string PipelineDetails(const v1::Pipeline& pipeline) {
@@ -199,6 +234,27 @@ std::string PipelineDetails(const v1::Pipeline& pipeline) {
   AddDetail(view, "state", v1::Pipeline::State_Name(pipeline.state()));
   AddDetail(view, "priority", absl::StrCat(pipeline.priority()));
   AddDetail(view, "is_default", pipeline.is_default() ? "true" : "false");
+  AddDetail(view, "max_running_jobs",
+            pipeline.max_running_jobs() == 0
+                ? "0 (no limit)"
+                : absl::StrCat(pipeline.max_running_jobs()));
+  if (pipeline.has_retry_policy()) {
+    const v1::RetryPolicy& policy = pipeline.retry_policy();
+    AddDetail(view, "retry_policy.max_attempts",
+              absl::StrCat(policy.max_attempts()));
+    if (policy.has_initial_backoff()) {
+      AddDetail(view, "retry_policy.initial_backoff",
+                FormatDuration(policy.initial_backoff()));
+    }
+    if (policy.has_max_backoff()) {
+      AddDetail(view, "retry_policy.max_backoff",
+                FormatDuration(policy.max_backoff()));
+    }
+    if (policy.has_lease_duration()) {
+      AddDetail(view, "retry_policy.lease_duration",
+                FormatDuration(policy.lease_duration()));
+    }
+  }
   if (IsSet(pipeline.create_time())) {
     AddDetail(view, "create_time", DetailTime(pipeline.create_time()));
   }

@@ -27,6 +27,12 @@ std::string PipelinesTable(
 std::string JobDetails(const v1::Job& job);
 std::string PipelineDetails(const v1::Pipeline& pipeline);
 
+// One line (ending in '\n') for a version of a job, as `jobctl watch` prints:
+// "<update_time>  v<version>  <STATE>  attempt <n>[/<max>]" followed, when
+// they apply, by "  worker <id>", "  next attempt <time>", "  output <uri>"
+// and "  error <CODE>: <message>"; control characters escaped.
+std::string WatchLine(const v1::Job& job);
+
 // The message in the proto3 JSON mapping on one line, with fields at their
 // default value included, followed by '\n'.
 absl::StatusOr<std::string> JsonLine(const google::protobuf::Message& message);

@@ -12,19 +12,6 @@
 #include "absl/strings/strip.h"
 
 namespace jobcontrol {
-namespace {
-
-google::protobuf::Duration ToProtoDuration(absl::Duration duration) {
-  absl::Duration remainder;
-  const int64_t seconds =
-      absl::IDivDuration(duration, absl::Seconds(1), &remainder);
-  google::protobuf::Duration proto;
-  proto.set_seconds(seconds);
-  proto.set_nanos(static_cast<int32_t>(absl::ToInt64Nanoseconds(remainder)));
-  return proto;
-}
-
-}  // namespace
 
 absl::StatusOr<absl::Duration> ParseTimelineOffset(absl::string_view text) {
   double seconds = 0;
@@ -133,6 +120,16 @@ absl::StatusOr<google::protobuf::Timestamp> ParseTimestamp(
   timestamp.set_nanos(static_cast<int32_t>(
       absl::ToInt64Nanoseconds(time - absl::FromUnixSeconds(seconds))));
   return timestamp;
+}
+
+google::protobuf::Duration ToProtoDuration(absl::Duration duration) {
+  absl::Duration remainder;
+  const int64_t seconds =
+      absl::IDivDuration(duration, absl::Seconds(1), &remainder);
+  google::protobuf::Duration proto;
+  proto.set_seconds(seconds);
+  proto.set_nanos(static_cast<int32_t>(absl::ToInt64Nanoseconds(remainder)));
+  return proto;
 }
 
 std::string RandomRequestId() {

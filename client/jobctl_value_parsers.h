@@ -12,6 +12,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "google/protobuf/duration.pb.h"
 #include "google/protobuf/timestamp.pb.h"
 #include "jobcontrol/v1/job.pb.h"
 
@@ -41,6 +42,9 @@ absl::StatusOr<v1::JobKind> ParseJobKind(absl::string_view text);
 // An RFC 3339 time, e.g. "2024-05-01T12:00:00Z", for --created_from/_to.
 absl::StatusOr<google::protobuf::Timestamp> ParseTimestamp(
     absl::string_view flag, absl::string_view text);
+
+// `duration` as a google.protobuf.Duration (seconds and nanos of one sign).
+google::protobuf::Duration ToProtoDuration(absl::Duration duration);
 
 // A fresh request_id for SubmitJob: 32 random lowercase hex characters.
 std::string RandomRequestId();

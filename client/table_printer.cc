@@ -9,7 +9,16 @@
 namespace jobcontrol {
 namespace {
 
-// `cell` with every ASCII control character C-escaped.
+// Width of `text` on a terminal, counted as UTF-8 code points (every byte
+// that is not a continuation byte).
+size_t DisplayWidth(const std::string& text) {
+  return std::count_if(text.begin(), text.end(), [](char c) {
+    return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  });
+}
+
+}  // namespace
+
 std::string EscapeControlCharacters(const std::string& cell) {
   const bool has_control = std::any_of(cell.begin(), cell.end(), [](char c) {
     return static_cast<unsigned char>(c) < 0x20 || c == 0x7f;
@@ -25,16 +34,6 @@ std::string EscapeControlCharacters(const std::string& cell) {
   }
   return escaped;
 }
-
-// Width of `text` on a terminal, counted as UTF-8 code points (every byte
-// that is not a continuation byte).
-size_t DisplayWidth(const std::string& text) {
-  return std::count_if(text.begin(), text.end(), [](char c) {
-    return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
-  });
-}
-
-}  // namespace
 
 TablePrinter::TablePrinter(std::vector<std::string> header) {
   if (!header.empty()) AddRow(std::move(header));

@@ -35,6 +35,10 @@ class TablePrinter {
   std::vector<std::vector<std::string>> lines_;  // header first, if any
 };
 
+// `text` with every ASCII control character C-escaped ("a\nb" -> "a\\nb"),
+// so that it prints as one line.
+std::string EscapeControlCharacters(const std::string& text);
+
 }  // namespace jobcontrol
 
 #endif  // JOBCONTROL_CLIENT_TABLE_PRINTER_H_

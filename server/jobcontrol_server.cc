@@ -11,6 +11,7 @@
 #include "grpc/health/v1/health.pb.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
+#include "grpcpp/resource_quota.h"
 #include "grpcpp/security/server_credentials.h"
 #include "grpcpp/server.h"
 #include "grpcpp/server_builder.h"
@@ -18,6 +19,10 @@
 #include "server/api/job_service.h"
 #include "server/api/pipeline_service.h"
 #include "server/api/request_authorizer.h"
+#include "server/api/worker_service.h"
+#include "server/core/job_change_hub.h"
+#include "server/core/lease_expiry_sweeper.h"
+#include "server/gateway/ice_gateway.h"
 #include "server/store/sqlite/sqlite_store.h"
 
 namespace jobcontrol {
@@ -29,9 +34,9 @@ absl::Status MakeDirectories(const std::string& path) {
     if (i == path.size() || (path[i] == '/' && i > 0)) {
       prefix = path.substr(0, i);
       if (mkdir(prefix.c_str(), 0700) != 0 && errno != EEXIST) {
-        return absl::FailedPreconditionError(absl::StrCat(
-            "cannot create data directory ", prefix, ": ",
-            std::strerror(errno)));
+        return absl::FailedPreconditionError(
+            absl::StrCat("cannot create data directory ", prefix, ": ",
+                         std::strerror(errno)));
       }
     }
   }
@@ -43,6 +48,29 @@ bool FileExists(const std::string& path) {
   return stat(path.c_str(), &st) == 0;
 }
 
+// The sync server runs each call on a thread of its own and, with gRPC's
+// default quota, starts threads without bound. LeaseJob long-polls (up to
+// 60 s), WaitJob (up to 10 min) and WatchJob streams (until the job ends)
+// each hold a thread while they wait, so the bound must be far above the
+// number of calls that compute. Beyond it a new call fails at once with
+// RESOURCE_EXHAUSTED, the overload answer of design.md §3, instead of the
+// process running out of memory. (Waiting threads cost little: stacks are
+// reserved, not committed.)
+constexpr int kMaxServerThreads = 2048;
+
+// Wakes long-polls and watches after every committed change.
+class HubNotifyingListener final : public StoreChangeListener {
+ public:
+  explicit HubNotifyingListener(JobChangeHub* hub) : hub_(hub) {}
+  void OnJobChanged(const Job& /*job*/) override { hub_->Notify(); }
+  void OnPipelineChanged(const Pipeline& /*pipeline*/) override {
+    hub_->Notify();
+  }
+
+ private:
+  JobChangeHub* hub_;
+};
+
 }  // namespace
 
 class JobControlServer::Impl {
@@ -51,11 +79,18 @@ class JobControlServer::Impl {
   StartupReport report;
   CredentialSet credentials;
   std::unique_ptr<RequestAuthorizer> authorizer;
+  // Declared before the store so that they outlive it, also when Start()
+  // fails half-way.
+  JobChangeHub hub;
+  HubNotifyingListener store_listener{&hub};
   std::unique_ptr<SqliteStore> store;
+  std::unique_ptr<LeaseExpirySweeper> sweeper;
   std::unique_ptr<JobServiceImpl> job_service;
   std::unique_ptr<PipelineServiceImpl> pipeline_service;
+  std::unique_ptr<WorkerServiceImpl> worker_service;
   std::unique_ptr<grpc::Server> server;
   int port = 0;
+  std::unique_ptr<gateway::IceGateway> http_gateway;
 
   absl::Mutex drain_mutex;
   bool drained ABSL_GUARDED_BY(drain_mutex) = false;
@@ -87,11 +122,18 @@ absl::StatusOr<std::unique_ptr<JobControlServer>> JobControlServer::Start(
   auto store = SqliteStore::Open(store_options);
   if (!store.ok()) return store.status();
   impl->store = *std::move(store);
+  impl->store->SetChangeListener(&impl->store_listener);
+  // Starts from the store: leases that expired while the server was down
+  // end now.
+  impl->sweeper =
+      std::make_unique<LeaseExpirySweeper>(impl->store.get(), &impl->hub);
 
-  impl->job_service = std::make_unique<JobServiceImpl>(impl->store.get(),
-                                                       impl->authorizer.get());
+  impl->job_service = std::make_unique<JobServiceImpl>(
+      impl->store.get(), impl->authorizer.get(), &impl->hub);
   impl->pipeline_service = std::make_unique<PipelineServiceImpl>(
       impl->store.get(), impl->authorizer.get());
+  impl->worker_service = std::make_unique<WorkerServiceImpl>(
+      impl->store.get(), impl->authorizer.get(), &impl->hub);
 
   // Reflection lists only services whose descriptors are in the generated
   // pool: touch the health proto so grpc.health.v1 is listed too.
@@ -102,15 +144,33 @@ absl::StatusOr<std::unique_ptr<JobControlServer>> JobControlServer::Start(
   grpc::ServerBuilder builder;
   // A busy port must be an error, not a second server sharing it.
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
+  grpc::ResourceQuota quota("jobcontrold");
+  quota.SetMaxThreads(kMaxServerThreads);
+  builder.SetResourceQuota(quota);
   builder.AddListeningPort(options.grpc_listen,
                            grpc::InsecureServerCredentials(), &impl->port);
   builder.RegisterService(impl->job_service.get());
   builder.RegisterService(impl->pipeline_service.get());
+  builder.RegisterService(impl->worker_service.get());
   impl->server = builder.BuildAndStart();
   if (impl->server == nullptr || impl->port == 0) {
     return absl::UnavailableError(absl::StrCat(
         "cannot listen on ", options.grpc_listen,
         ": the address is already in use or not a valid host:port"));
+  }
+  if (!options.http_listen.empty()) {
+    // The gateway reaches the services only through the generated stubs, here
+    // over an in-process channel to this very server.
+    gateway::HttpServerOptions http_options;
+    http_options.listen = options.http_listen;
+    auto http_gateway = gateway::IceGateway::Start(
+        http_options, &impl->credentials,
+        impl->server->InProcessChannel(grpc::ChannelArguments()));
+    if (!http_gateway.ok()) {
+      impl->server->Shutdown();
+      return http_gateway.status();
+    }
+    impl->http_gateway = *std::move(http_gateway);
   }
   impl->server->GetHealthCheckService()->SetServingStatus(true);
   return std::unique_ptr<JobControlServer>(
@@ -124,6 +184,10 @@ JobControlServer::~JobControlServer() { Drain(absl::ZeroDuration()); }
 
 int JobControlServer::grpc_port() const { return impl_->port; }
 
+int JobControlServer::http_port() const {
+  return impl_->http_gateway ? impl_->http_gateway->port() : 0;
+}
+
 const StartupReport& JobControlServer::startup_report() const {
   return impl_->report;
 }
@@ -132,9 +196,14 @@ void JobControlServer::Drain(absl::Duration timeout) {
   absl::MutexLock lock(&impl_->drain_mutex);
   if (impl_->drained) return;
   impl_->drained = true;
+  if (impl_->http_gateway) impl_->http_gateway->Stop();
   impl_->server->GetHealthCheckService()->SetServingStatus(false);
+  // Long-polls and watches return at once instead of holding the drain.
+  impl_->hub.Shutdown();
   impl_->server->Shutdown(absl::ToChronoTime(absl::Now() + timeout));
   impl_->server->Wait();
+  impl_->sweeper.reset();
+  impl_->store->SetChangeListener(nullptr);
   impl_->store.reset();  // finishes queued writes and closes the database
 }
 

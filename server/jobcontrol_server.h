@@ -14,6 +14,9 @@ namespace jobcontrol {
 struct ServerOptions {
   // host:port to listen on; port 0 picks a free port (see grpc_port()).
   std::string grpc_listen = "127.0.0.1:50051";
+  // host:port of the HTTP gateway (ICE dialect); port 0 picks a free port
+  // (see http_port()); empty means no gateway.
+  std::string http_listen = "127.0.0.1:8080";
   // Directory of the embedded store (created if missing).
   std::string data_dir = "./var";
   // Credentials textproto; empty means <data_dir>/credentials.textproto.
@@ -42,9 +45,12 @@ class JobControlServer {
 
   // The port actually listened on.
   int grpc_port() const;
+  // The HTTP gateway's port; 0 when http_listen was empty.
+  int http_port() const;
   const StartupReport& startup_report() const;
 
-  // Graceful stop: health turns NOT_SERVING, new calls are refused, in-flight
+  // Graceful stop: the HTTP gateway stops (its calls in flight finish first),
+  // health turns NOT_SERVING, new calls are refused, in-flight
   // calls get up to `timeout` to finish, then are cancelled; the store is
   // flushed and closed. Idempotent; thread-safe.
   void Drain(absl::Duration timeout);

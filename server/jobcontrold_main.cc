@@ -11,10 +11,21 @@
 #include "absl/flags/usage.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "grpcpp/create_channel.h"
+#include "grpcpp/security/credentials.h"
+#include "server/api/credential_set.h"
+#include "server/gateway/ice_gateway.h"
 #include "server/jobcontrol_server.h"
 
 ABSL_FLAG(std::string, grpc_listen, "127.0.0.1:50051",
           "host:port of the gRPC listener; port 0 picks a free port");
+ABSL_FLAG(std::string, http_listen, "127.0.0.1:8080",
+          "host:port of the HTTP gateway (Alibaba Cloud ICE dialect); port 0 "
+          "picks a free port; empty disables it");
+ABSL_FLAG(std::string, upstream, "",
+          "host:port of a remote jobcontrold: run only the HTTP gateway, "
+          "forwarding to it over gRPC (no store, no gRPC listener here); "
+          "--credentials must name the same credentials file as upstream's");
 ABSL_FLAG(std::string, data_dir, "./var",
           "directory of the embedded store; created if missing");
 ABSL_FLAG(std::string, credentials, "",
@@ -34,12 +45,58 @@ std::string ListenAddress(const std::string& listen, int port) {
   return absl::StrCat(host, ":", port);
 }
 
+// Blocks until SIGTERM or SIGINT (blocked in every thread by main) arrives.
+int WaitForStopSignal(const sigset_t& stop_signals) {
+  int signal_number = 0;
+  sigwait(&stop_signals, &signal_number);
+  std::printf("jobcontrold: %s received, draining (up to %s)\n",
+              signal_number == SIGTERM ? "SIGTERM" : "SIGINT",
+              absl::FormatDuration(absl::GetFlag(FLAGS_drain_timeout)).c_str());
+  return signal_number;
+}
+
+// --upstream: the HTTP gateway alone, in front of a remote jobcontrold.
+int RunStandaloneGateway(const sigset_t& stop_signals) {
+  std::string credentials_path = absl::GetFlag(FLAGS_credentials);
+  if (credentials_path.empty()) {
+    credentials_path =
+        absl::StrCat(absl::GetFlag(FLAGS_data_dir), "/credentials.textproto");
+  }
+  auto credentials = jobcontrol::CredentialSet::LoadFile(credentials_path);
+  if (!credentials.ok()) {
+    std::fprintf(stderr, "jobcontrold: cannot start: %s\n",
+                 std::string(credentials.status().message()).c_str());
+    return 1;
+  }
+  const std::string upstream = absl::GetFlag(FLAGS_upstream);
+  jobcontrol::gateway::HttpServerOptions http_options;
+  http_options.listen = absl::GetFlag(FLAGS_http_listen);
+  auto gateway = jobcontrol::gateway::IceGateway::Start(
+      http_options, &*credentials,
+      grpc::CreateChannel(upstream, grpc::InsecureChannelCredentials()));
+  if (!gateway.ok()) {
+    std::fprintf(stderr, "jobcontrold: cannot start: %s\n",
+                 std::string(gateway.status().message()).c_str());
+    return 1;
+  }
+  std::printf("jobcontrold: gateway only, forwarding to jobcontrold at %s\n",
+              upstream.c_str());
+  std::printf("jobcontrold: serving HTTP on %s\n",
+              ListenAddress(http_options.listen, (*gateway)->port()).c_str());
+  WaitForStopSignal(stop_signals);
+  (*gateway)->Stop();
+  std::printf("jobcontrold: stopped\n");
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
       "jobcontrol job-control server.\nUsage: jobcontrold [--grpc_listen=...] "
-      "[--data_dir=...] [--credentials=...] [--drain_timeout=...]");
+      "[--http_listen=...] [--data_dir=...] [--credentials=...] "
+      "[--drain_timeout=...]\n       jobcontrold --upstream=HOST:PORT "
+      "[--http_listen=...] --credentials=...   (HTTP gateway only)");
   absl::ParseCommandLine(argc, argv);
   // Line-buffered stdout: scripts and tests wait for the "serving" line.
   setvbuf(stdout, nullptr, _IOLBF, 0);
@@ -51,8 +108,13 @@ int main(int argc, char** argv) {
   sigaddset(&stop_signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
+  if (!absl::GetFlag(FLAGS_upstream).empty()) {
+    return RunStandaloneGateway(stop_signals);
+  }
+
   jobcontrol::ServerOptions options;
   options.grpc_listen = absl::GetFlag(FLAGS_grpc_listen);
+  options.http_listen = absl::GetFlag(FLAGS_http_listen);
   options.data_dir = absl::GetFlag(FLAGS_data_dir);
   options.credentials_path = absl::GetFlag(FLAGS_credentials);
   auto server = jobcontrol::JobControlServer::Start(options);
@@ -74,16 +136,17 @@ int main(int argc, char** argv) {
   std::printf("jobcontrold: data in %s, credentials from %s\n",
               options.data_dir.c_str(), report.credentials_path.c_str());
   std::printf("jobcontrold: serving gRPC on %s\n", address.c_str());
+  if ((*server)->http_port() != 0) {
+    std::printf(
+        "jobcontrold: serving HTTP on %s\n",
+        ListenAddress(options.http_listen, (*server)->http_port()).c_str());
+  }
   std::printf(
       "jobcontrold: try  build/bin/jobctl --server=%s list   or   npx buf "
       "curl --protocol grpc --http2-prior-knowledge --list-methods http://%s\n",
       address.c_str(), address.c_str());
 
-  int signal_number = 0;
-  sigwait(&stop_signals, &signal_number);
-  std::printf("jobcontrold: %s received, draining (up to %s)\n",
-              signal_number == SIGTERM ? "SIGTERM" : "SIGINT",
-              absl::FormatDuration(absl::GetFlag(FLAGS_drain_timeout)).c_str());
+  WaitForStopSignal(stop_signals);
   (*server)->Drain(absl::GetFlag(FLAGS_drain_timeout));
   std::printf("jobcontrold: stopped\n");
   return 0;

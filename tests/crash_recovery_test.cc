@@ -99,8 +99,8 @@ class DaemonHome {
   // The flags the tests start jobcontrold with; `listen` is host:port.
   std::vector<std::string> Flags(
       const std::string& listen = "127.0.0.1:0") const {
-    return {"--grpc_listen=" + listen, "--data_dir=" + data_dir(),
-            "--credentials=" + credentials_path_};
+    return {"--grpc_listen=" + listen, "--http_listen=127.0.0.1:0",
+            "--data_dir=" + data_dir(), "--credentials=" + credentials_path_};
   }
 
  private:
@@ -448,6 +448,7 @@ TEST(CrashRecoveryTest, FirstStartCreatesPrivateDevCredentialAndPrintsToken) {
   // No --credentials: the default <data_dir>/credentials.textproto, as a new
   // user's first `scripts/run`.
   const std::vector<std::string> flags = {"--grpc_listen=127.0.0.1:0",
+                                          "--http_listen=127.0.0.1:0",
                                           "--data_dir=" + data_dir.path()};
   const std::string credentials_path =
       data_dir.path() + "/credentials.textproto";

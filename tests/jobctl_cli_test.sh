@@ -63,7 +63,7 @@ chmod 0600 "${credentials}"
 # The daemon writes into a FIFO we read line by line: its "serving" line is
 # awaited as an event, with a deadline, never by sleeping.
 mkfifo "${tmp}/daemon.out"
-"${bin_dir}/jobcontrold" --grpc_listen=127.0.0.1:0 --data_dir="${tmp}/data" \
+"${bin_dir}/jobcontrold" --grpc_listen=127.0.0.1:0 --http_listen=127.0.0.1:0 --data_dir="${tmp}/data" \
   --credentials="${credentials}" >"${tmp}/daemon.out" 2>&1 &
 daemon_pid=$!
 exec {daemon_out}<"${tmp}/daemon.out"

@@ -58,7 +58,7 @@ EOF
 chmod 0600 "${tmp}/creds.textproto"
 
 # The daemon's stdout+stderr arrive on fd daemon_out; $! is the daemon itself (exec).
-exec {daemon_out}< <(exec "${bin_dir}/jobcontrold" --grpc_listen=127.0.0.1:0 \
+exec {daemon_out}< <(exec "${bin_dir}/jobcontrold" --grpc_listen=127.0.0.1:0 --http_listen=127.0.0.1:0 \
   --data_dir="${tmp}/data" --credentials="${tmp}/creds.textproto" 2>&1)
 daemon_pid=$!
 

@@ -183,6 +183,7 @@ TEST_F(ServerLifecycleTest, DrainTurnsHealthNotServingThenStopsServing) {
 TEST_F(ServerLifecycleTest, BusyPortIsAStartUpError) {
   ServerOptions options;
   options.grpc_listen = test_server().address();
+  options.http_listen = "127.0.0.1:0";
   options.data_dir = test_server().data_dir() + "-second";
   options.credentials_path = test_server().credentials_path();
   auto second = JobControlServer::Start(options);
@@ -204,6 +205,7 @@ TEST_F(ServerLifecycleTest, CredentialsReadableByOthersAreRefused) {
   ASSERT_EQ(chmod(path.c_str(), 0644), 0);
   ServerOptions options;
   options.grpc_listen = "127.0.0.1:0";
+  options.http_listen = "127.0.0.1:0";
   options.data_dir = test_server().data_dir() + "-open";
   options.credentials_path = path;
   auto server = JobControlServer::Start(options);
@@ -214,6 +216,7 @@ TEST_F(ServerLifecycleTest, CredentialsReadableByOthersAreRefused) {
 TEST_F(ServerLifecycleTest, FirstStartWritesADevCredential) {
   ServerOptions options;
   options.grpc_listen = "127.0.0.1:0";
+  options.http_listen = "127.0.0.1:0";
   options.data_dir = test_server().data_dir() + "-fresh";
   const std::string expected_path = options.data_dir + "/credentials.textproto";
   std::string token;

@@ -132,10 +132,16 @@ ApiCaller::ApiCaller(const std::shared_ptr<grpc::Channel>& channel,
                      std::optional<std::string> authorization)
     : authorization_(std::move(authorization)),
       jobs_(v1::JobService::NewStub(channel)),
-      pipelines_(v1::PipelineService::NewStub(channel)) {}
+      pipelines_(v1::PipelineService::NewStub(channel)),
+      workers_(v1::WorkerService::NewStub(channel)) {}
 
 void ApiCaller::Prepare(grpc::ClientContext* context) const {
-  context->set_deadline(absl::ToChronoTime(absl::Now() + kCallDeadline));
+  Prepare(context, kCallDeadline);
+}
+
+void ApiCaller::Prepare(grpc::ClientContext* context,
+                        absl::Duration call_deadline) const {
+  context->set_deadline(absl::ToChronoTime(absl::Now() + call_deadline));
   if (authorization_.has_value()) {
     context->AddMetadata("authorization", *authorization_);
   }
@@ -181,6 +187,112 @@ Reply<v1::Job> ApiCaller::CancelJob(const std::string& job_id) {
   grpc::Status status = jobs_->CancelJob(&context, request, &response);
   return Finish(status, std::move(response));
 }
+
+Reply<v1::Job> ApiCaller::CancelJob(const v1::CancelJobRequest& request) {
+  grpc::ClientContext context;
+  Prepare(&context);
+  v1::Job response;
+  grpc::Status status = jobs_->CancelJob(&context, request, &response);
+  return Finish(status, std::move(response));
+}
+
+Reply<v1::Job> ApiCaller::WaitJob(const v1::WaitJobRequest& request,
+                                  absl::Duration call_deadline) {
+  grpc::ClientContext context;
+  Prepare(&context, call_deadline);
+  v1::Job response;
+  grpc::Status status = jobs_->WaitJob(&context, request, &response);
+  return Finish(status, std::move(response));
+}
+
+std::unique_ptr<JobWatch> ApiCaller::WatchJob(
+    const v1::WatchJobRequest& request, absl::Duration call_deadline) {
+  auto watch = std::make_unique<JobWatch>();
+  Prepare(&watch->context_, call_deadline);
+  watch->reader_ = jobs_->WatchJob(&watch->context_, request);
+  return watch;
+}
+
+WatchOutcome ApiCaller::WatchJobToEnd(const v1::WatchJobRequest& request,
+                                      absl::Duration call_deadline) {
+  std::unique_ptr<JobWatch> watch = WatchJob(request, call_deadline);
+  WatchOutcome outcome;
+  v1::Job job;
+  while (watch->Read(&job)) outcome.jobs.push_back(job);
+  outcome.status = watch->Finish();
+  return outcome;
+}
+
+Reply<v1::LeaseJobResponse> ApiCaller::LeaseJob(
+    const v1::LeaseJobRequest& request,
+    std::optional<absl::Duration> call_deadline) {
+  grpc::ClientContext context;
+  Prepare(&context,
+          call_deadline.value_or(
+              absl::Seconds(request.wait_timeout().seconds()) + kCallDeadline));
+  v1::LeaseJobResponse response;
+  grpc::Status status = workers_->LeaseJob(&context, request, &response);
+  return Finish(status, std::move(response));
+}
+
+Reply<v1::RenewLeaseResponse> ApiCaller::RenewLease(
+    const std::string& job_id, const std::string& lease_id) {
+  grpc::ClientContext context;
+  Prepare(&context);
+  v1::RenewLeaseRequest request;
+  request.set_job_id(job_id);
+  request.set_lease_id(lease_id);
+  v1::RenewLeaseResponse response;
+  grpc::Status status = workers_->RenewLease(&context, request, &response);
+  return Finish(status, std::move(response));
+}
+
+Reply<v1::Job> ApiCaller::CompleteJob(const v1::CompleteJobRequest& request) {
+  grpc::ClientContext context;
+  Prepare(&context);
+  v1::Job response;
+  grpc::Status status = workers_->CompleteJob(&context, request, &response);
+  return Finish(status, std::move(response));
+}
+
+Reply<v1::Job> ApiCaller::FailJob(const v1::FailJobRequest& request) {
+  grpc::ClientContext context;
+  Prepare(&context);
+  v1::Job response;
+  grpc::Status status = workers_->FailJob(&context, request, &response);
+  return Finish(status, std::move(response));
+}
+
+Reply<v1::Job> ApiCaller::AcknowledgeCancel(const std::string& job_id,
+                                            const std::string& lease_id) {
+  grpc::ClientContext context;
+  Prepare(&context);
+  v1::AcknowledgeCancelRequest request;
+  request.set_job_id(job_id);
+  request.set_lease_id(lease_id);
+  v1::Job response;
+  grpc::Status status =
+      workers_->AcknowledgeCancel(&context, request, &response);
+  return Finish(status, std::move(response));
+}
+
+// --- JobWatch
+
+JobWatch::~JobWatch() {
+  if (reader_ != nullptr && !finished_) {
+    context_.TryCancel();
+    reader_->Finish();
+  }
+}
+
+bool JobWatch::Read(v1::Job* job) { return reader_->Read(job); }
+
+grpc::Status JobWatch::Finish() {
+  finished_ = true;
+  return reader_->Finish();
+}
+
+void JobWatch::Cancel() { context_.TryCancel(); }
 
 Reply<v1::Pipeline> ApiCaller::CreatePipeline(const v1::Pipeline& pipeline) {
   grpc::ClientContext context;
@@ -312,6 +424,7 @@ absl::StatusOr<std::unique_ptr<TestServer>> TestServer::Start() {
 absl::Status TestServer::StartServer() {
   ServerOptions options;
   options.grpc_listen = "127.0.0.1:0";
+  options.http_listen = "127.0.0.1:0";
   options.data_dir = data_dir_;
   options.credentials_path = credentials_path_;
   auto server = JobControlServer::Start(options);

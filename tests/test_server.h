@@ -23,10 +23,13 @@
 #include "google/protobuf/timestamp.pb.h"
 #include "google/rpc/error_details.pb.h"
 #include "grpcpp/channel.h"
+#include "grpcpp/client_context.h"
 #include "grpcpp/support/status.h"
+#include "grpcpp/support/sync_stream.h"
 #include "gtest/gtest.h"
 #include "jobcontrol/v1/job_service.grpc.pb.h"
 #include "jobcontrol/v1/pipeline_service.grpc.pb.h"
+#include "jobcontrol/v1/worker_service.grpc.pb.h"
 #include "server/jobcontrol_server.h"
 
 namespace jobcontrol {
@@ -54,9 +57,41 @@ struct Reply {
   bool ok() const { return status.ok(); }
 };
 
-// Calls JobService and PipelineService through the generated stubs, sending
-// a fixed `authorization` metadata value (none at all when it is nullopt).
-// Every call has a 30 s deadline. Thread-safe.
+// An open WatchJob stream, read message by message. Not thread-safe.
+class JobWatch {
+ public:
+  JobWatch() = default;
+  // Cancels the call if it was not finished.
+  ~JobWatch();
+  JobWatch(const JobWatch&) = delete;
+  JobWatch& operator=(const JobWatch&) = delete;
+
+  // The next job of the stream; false when the stream ended (then call
+  // Finish()).
+  bool Read(v1::Job* job);
+  // The stream's final status; only after Read() returned false (or after
+  // Cancel()).
+  grpc::Status Finish();
+  // Cancels the call (the client goes away).
+  void Cancel();
+
+ private:
+  friend class ApiCaller;
+  grpc::ClientContext context_;
+  std::unique_ptr<grpc::ClientReader<v1::Job>> reader_;
+  bool finished_ = false;
+};
+
+// Everything a WatchJob stream yielded, and how it ended.
+struct WatchOutcome {
+  std::vector<v1::Job> jobs;
+  grpc::Status status;
+};
+
+// Calls JobService, PipelineService and WorkerService through the generated
+// stubs, sending a fixed `authorization` metadata value (none at all when it
+// is nullopt). Every call has a 30 s deadline unless said otherwise.
+// Thread-safe.
 class ApiCaller {
  public:
   ApiCaller(const std::shared_ptr<grpc::Channel>& channel,
@@ -70,6 +105,28 @@ class ApiCaller {
   Reply<v1::Job> GetJob(const std::string& job_id);
   Reply<v1::ListJobsResponse> ListJobs(const v1::ListJobsRequest& request);
   Reply<v1::Job> CancelJob(const std::string& job_id);
+  Reply<v1::Job> CancelJob(const v1::CancelJobRequest& request);
+  // Deadline: `call_deadline` from now.
+  Reply<v1::Job> WaitJob(const v1::WaitJobRequest& request,
+                         absl::Duration call_deadline = absl::Seconds(30));
+  // Opens a WatchJob stream with a deadline `call_deadline` from now.
+  std::unique_ptr<JobWatch> WatchJob(
+      const v1::WatchJobRequest& request,
+      absl::Duration call_deadline = absl::Seconds(60));
+  // Reads a WatchJob stream to its end.
+  WatchOutcome WatchJobToEnd(const v1::WatchJobRequest& request,
+                             absl::Duration call_deadline = absl::Seconds(60));
+
+  // Deadline: the request's wait_timeout plus 30 s, unless given.
+  Reply<v1::LeaseJobResponse> LeaseJob(
+      const v1::LeaseJobRequest& request,
+      std::optional<absl::Duration> call_deadline = std::nullopt);
+  Reply<v1::RenewLeaseResponse> RenewLease(const std::string& job_id,
+                                           const std::string& lease_id);
+  Reply<v1::Job> CompleteJob(const v1::CompleteJobRequest& request);
+  Reply<v1::Job> FailJob(const v1::FailJobRequest& request);
+  Reply<v1::Job> AcknowledgeCancel(const std::string& job_id,
+                                   const std::string& lease_id);
 
   Reply<v1::Pipeline> CreatePipeline(const v1::Pipeline& pipeline);
   Reply<v1::Pipeline> GetPipeline(const std::string& pipeline_id);
@@ -89,10 +146,13 @@ class ApiCaller {
 
  private:
   void Prepare(grpc::ClientContext* context) const;
+  void Prepare(grpc::ClientContext* context,
+               absl::Duration call_deadline) const;
 
   std::optional<std::string> authorization_;
   std::unique_ptr<v1::JobService::Stub> jobs_;
   std::unique_ptr<v1::PipelineService::Stub> pipelines_;
+  std::unique_ptr<v1::WorkerService::Stub> workers_;
 };
 
 // A JobControlServer started for one test, on a fresh data directory.

@@ -155,6 +155,14 @@ const config::Credential* CredentialSet::FindByBearerToken(
   return found;
 }
 
+const config::Credential* CredentialSet::FindByAccessKeyId(
+    absl::string_view access_key_id) const {
+  for (const config::Credential& c : credentials_) {
+    if (c.access_key_id() == access_key_id) return &c;
+  }
+  return nullptr;
+}
+
 bool CredentialSet::Allows(const config::Credential& credential,
                            absl::string_view action) {
   for (const std::string& allowed : credential.allowed_actions()) {

@@ -35,6 +35,11 @@ class CredentialSet {
   // every credential in constant time, so timing tells nothing about tokens.
   const config::Credential* FindByBearerToken(absl::string_view token) const;
 
+  // The credential whose access key id is `access_key_id`, or nullptr. Key
+  // ids are not secret: an ordinary lookup.
+  const config::Credential* FindByAccessKeyId(
+      absl::string_view access_key_id) const;
+
   // True if `credential` may perform `action`: an exact entry of
   // allowed_actions, or an entry ending in `*` that prefixes it.
   static bool Allows(const config::Credential& credential,

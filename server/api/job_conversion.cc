@@ -26,6 +26,22 @@ absl::Time FromTimestamp(const google::protobuf::Timestamp& timestamp) {
          absl::Nanoseconds(timestamp.nanos());
 }
 
+google::protobuf::Duration ToDurationProto(absl::Duration duration) {
+  const int64_t micros = absl::ToInt64Microseconds(duration);
+  google::protobuf::Duration proto;
+  // Seconds and nanos share the sign of the duration (C++ division truncates
+  // toward zero, as the Duration type requires).
+  proto.set_seconds(micros / 1000000);
+  proto.set_nanos(static_cast<int32_t>((micros % 1000000) * 1000));
+  return proto;
+}
+
+absl::Duration FromDurationProto(const google::protobuf::Duration& duration) {
+  const absl::Duration exact =
+      absl::Seconds(duration.seconds()) + absl::Nanoseconds(duration.nanos());
+  return absl::Microseconds(absl::ToInt64Microseconds(exact));
+}
+
 std::string EtagOf(int64_t version) { return absl::StrCat("v", version); }
 
 v1::Job JobToProto(const Job& job) {
@@ -45,7 +61,8 @@ v1::Job JobToProto(const Job& job) {
   proto.set_priority(job.priority);
   proto.set_user_data(job.user_data);
   *proto.mutable_create_time() = ToTimestamp(job.create_time);
-  if (job.start_time) *proto.mutable_start_time() = ToTimestamp(*job.start_time);
+  if (job.start_time)
+    *proto.mutable_start_time() = ToTimestamp(*job.start_time);
   if (job.end_time) *proto.mutable_end_time() = ToTimestamp(*job.end_time);
   *proto.mutable_update_time() = ToTimestamp(job.update_time);
   proto.set_attempt_count(job.attempt_count);
@@ -55,6 +72,15 @@ v1::Job JobToProto(const Job& job) {
     proto.mutable_error()->set_message(job.error->message);
   }
   proto.set_etag(EtagOf(job.version));
+  proto.set_max_attempts(job.max_attempts);
+  proto.set_worker_id(job.worker_id);
+  if (job.lease_expire_time) {
+    *proto.mutable_lease_expire_time() = ToTimestamp(*job.lease_expire_time);
+  }
+  if (job.next_attempt_time) {
+    *proto.mutable_next_attempt_time() = ToTimestamp(*job.next_attempt_time);
+  }
+  proto.set_version(job.version);
   return proto;
 }
 
@@ -80,6 +106,49 @@ void JobSpecToCore(const v1::Job& proto, Job* job) {
   }
 }
 
+void SubmittedJobToCore(const v1::Job& proto, Job* job) {
+  JobSpecToCore(proto, job);
+  job->pipeline_id = proto.pipeline_id();
+  job->priority = proto.priority() == 0 ? kDefaultPriority : proto.priority();
+  job->user_data = proto.user_data();
+  job->max_attempts = proto.max_attempts();
+}
+
+v1::RetryPolicy RetryPolicyToProto(const RetryPolicy& policy) {
+  v1::RetryPolicy proto;
+  proto.set_max_attempts(policy.max_attempts);
+  *proto.mutable_initial_backoff() = ToDurationProto(policy.initial_backoff);
+  *proto.mutable_max_backoff() = ToDurationProto(policy.max_backoff);
+  *proto.mutable_lease_duration() = ToDurationProto(policy.lease_duration);
+  return proto;
+}
+
+RetryPolicy RetryPolicyFromProto(const v1::RetryPolicy& proto) {
+  RetryPolicy policy;  // the defaults
+  if (proto.max_attempts() != 0) policy.max_attempts = proto.max_attempts();
+  if (proto.has_initial_backoff()) {
+    policy.initial_backoff = FromDurationProto(proto.initial_backoff());
+  }
+  if (proto.has_max_backoff()) {
+    policy.max_backoff = FromDurationProto(proto.max_backoff());
+  }
+  if (proto.has_lease_duration()) {
+    policy.lease_duration = FromDurationProto(proto.lease_duration());
+  }
+  return policy;
+}
+
+void CreatedPipelineToCore(const v1::Pipeline& proto, Pipeline* pipeline) {
+  pipeline->name = proto.name();
+  pipeline->state = proto.state() == v1::Pipeline::PAUSED
+                        ? PipelineState::kPaused
+                        : PipelineState::kActive;
+  pipeline->priority =
+      proto.priority() == 0 ? kDefaultPriority : proto.priority();
+  pipeline->max_running_jobs = proto.max_running_jobs();
+  pipeline->retry_policy = RetryPolicyFromProto(proto.retry_policy());
+}
+
 JobSubmission SubmissionFromRequest(const v1::SubmitJobRequest& request,
                                     const std::string& tenant, absl::Time now) {
   const v1::Job& in = request.job();
@@ -88,10 +157,7 @@ JobSubmission SubmissionFromRequest(const v1::SubmitJobRequest& request,
   job.tenant = tenant;
   job.id = NewResourceId();
   job.state = JobState::kQueued;
-  JobSpecToCore(in, &job);
-  job.pipeline_id = in.pipeline_id();
-  job.priority = in.priority() == 0 ? kDefaultPriority : in.priority();
-  job.user_data = in.user_data();
+  SubmittedJobToCore(in, &job);
   job.create_time = now;
   job.update_time = now;
   submission.request_id = request.request_id();
@@ -111,6 +177,8 @@ v1::Pipeline PipelineToProto(const Pipeline& pipeline) {
   *proto.mutable_create_time() = ToTimestamp(pipeline.create_time);
   *proto.mutable_update_time() = ToTimestamp(pipeline.update_time);
   proto.set_etag(EtagOf(pipeline.version));
+  proto.set_max_running_jobs(pipeline.max_running_jobs);
+  *proto.mutable_retry_policy() = RetryPolicyToProto(pipeline.retry_policy);
   return proto;
 }
 

@@ -4,10 +4,12 @@
 
 #include "server/api/grpc_status.h"
 #include "server/api/job_conversion.h"
+#include "server/api/long_poll.h"
 #include "server/api/page_token.h"
 #include "server/api/request_validation.h"
 #include "server/core/clock.h"
-#include "server/core/job_state_machine.h"
+#include "server/core/error_reason.h"
+#include "server/core/job_lifecycle.h"
 
 namespace jobcontrol {
 namespace {
@@ -28,6 +30,10 @@ JobQuery QueryFromFilter(const v1::JobFilter& filter) {
     query.create_time_to = FromTimestamp(filter.create_time_to());
   }
   return query;
+}
+
+grpc::Status Abandoned() {
+  return grpc::Status(grpc::StatusCode::CANCELLED, "the call was cancelled");
 }
 
 }  // namespace
@@ -100,14 +106,103 @@ grpc::Status JobServiceImpl::CancelJob(grpc::ServerContext* context,
     return ToGrpcStatus(s);
   }
   const absl::Time now = CurrentTime();
-  auto job = store_->UpdateJob(
-      principal->tenant, request->job_id(), [now](const Job& current) {
-        return JobStateMachine::Apply(current, JobEvent::kCancel,
-                                      /*attempts_left=*/false, now);
-      });
+  const bool allow_running = request->allow_running();
+  auto job = store_->UpdateJob(principal->tenant, request->job_id(),
+                               [now, allow_running](const Job& current) {
+                                 return JobLifecycle::Cancel(
+                                     current, allow_running, now);
+                               });
   if (!job.ok()) return ToGrpcStatus(job.status());
   *response = JobToProto(*job);
   return grpc::Status::OK;
+}
+
+grpc::Status JobServiceImpl::WatchJob(grpc::ServerContext* context,
+                                      const v1::WatchJobRequest* request,
+                                      grpc::ServerWriter<v1::Job>* writer) {
+  auto principal = authorizer_->Authorize(*context, kActionJobsGet);
+  if (!principal.ok()) return ToGrpcStatus(principal.status());
+  if (auto s = ValidateWatchJobRequest(*request); !s.ok()) {
+    return ToGrpcStatus(s);
+  }
+  const std::string& tenant = principal->tenant;
+  const std::string& id = request->job_id();
+
+  // Also tells an unknown job (NOT_FOUND) before anything is streamed.
+  auto current = store_->GetJob(tenant, id);
+  if (!current.ok()) return ToGrpcStatus(current.status());
+  int64_t last = request->after_version();
+  if (last == 0) {
+    if (!writer->Write(JobToProto(*current))) return Abandoned();
+    if (IsTerminal(current->state)) return grpc::Status::OK;
+    last = current->version;
+  } else if (IsTerminal(current->state) && current->version <= last) {
+    // The reader already has the final version (a resume after the stream
+    // broke right at the end): nothing will follow.
+    return grpc::Status::OK;
+  }
+
+  const LongPoll poll(hub_, context, absl::InfiniteFuture());
+  constexpr int kVersionsPerRead = 100;
+  for (;;) {
+    const int64_t seen = hub_->Generation();
+    auto versions = store_->ListJobVersions(tenant, id, last, kVersionsPerRead);
+    if (!versions.ok()) return ToGrpcStatus(versions.status());
+    for (const Job& version : *versions) {
+      if (!writer->Write(JobToProto(version))) return Abandoned();
+      last = version.version;
+      if (IsTerminal(version.state)) return grpc::Status::OK;
+    }
+    if (!versions->empty()) continue;  // there may be more: read on
+    switch (poll.Wait(seen)) {
+      case LongPollNext::kLookAgain:
+        break;
+      case LongPollNext::kLastLook:  // no deadline: the server is draining
+        return ToGrpcStatus(ErrorWithReason(
+            absl::StatusCode::kUnavailable, kReasonDraining,
+            absl::StrCat("the server is shutting down; watch again with "
+                         "after_version ",
+                         last)));
+      case LongPollNext::kAbandon:
+        return Abandoned();
+    }
+  }
+}
+
+grpc::Status JobServiceImpl::WaitJob(grpc::ServerContext* context,
+                                     const v1::WaitJobRequest* request,
+                                     v1::Job* response) {
+  auto principal = authorizer_->Authorize(*context, kActionJobsGet);
+  if (!principal.ok()) return ToGrpcStatus(principal.status());
+  if (auto s = ValidateWaitJobRequest(*request); !s.ok()) {
+    return ToGrpcStatus(s);
+  }
+  const absl::Duration timeout = request->has_timeout()
+                                     ? FromDurationProto(request->timeout())
+                                     : kDefaultWaitJobTimeout;
+  const int64_t after_version = request->after_version();
+  const LongPoll poll(hub_, context, LongPoll::DeadlineFor(*context, timeout));
+  bool last_look = false;
+  for (;;) {
+    const int64_t seen = hub_->Generation();
+    auto job = store_->GetJob(principal->tenant, request->job_id());
+    if (!job.ok()) return ToGrpcStatus(job.status());
+    if (IsTerminal(job->state) ||
+        (after_version > 0 && job->version > after_version) || last_look ||
+        poll.Expired()) {
+      *response = JobToProto(*job);
+      return grpc::Status::OK;
+    }
+    switch (poll.Wait(seen)) {
+      case LongPollNext::kLookAgain:
+        break;
+      case LongPollNext::kLastLook:
+        last_look = true;
+        break;
+      case LongPollNext::kAbandon:
+        return Abandoned();
+    }
+  }
 }
 
 }  // namespace jobcontrol

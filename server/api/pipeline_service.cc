@@ -30,10 +30,7 @@ grpc::Status PipelineServiceImpl::CreatePipeline(
   Pipeline pipeline;
   pipeline.tenant = principal->tenant;
   pipeline.id = NewResourceId();
-  pipeline.name = in.name();
-  pipeline.state = in.state() == v1::Pipeline::PAUSED ? PipelineState::kPaused
-                                                      : PipelineState::kActive;
-  pipeline.priority = in.priority() == 0 ? kDefaultPriority : in.priority();
+  CreatedPipelineToCore(in, &pipeline);
   pipeline.create_time = now;
   pipeline.update_time = now;
   auto created = store_->CreatePipeline(pipeline);
@@ -51,7 +48,8 @@ grpc::Status PipelineServiceImpl::GetPipeline(
       !s.ok()) {
     return ToGrpcStatus(s);
   }
-  auto pipeline = store_->GetPipeline(principal->tenant, request->pipeline_id());
+  auto pipeline =
+      store_->GetPipeline(principal->tenant, request->pipeline_id());
   if (!pipeline.ok()) return ToGrpcStatus(pipeline.status());
   *response = PipelineToProto(*pipeline);
   return grpc::Status::OK;
@@ -106,9 +104,8 @@ grpc::Status PipelineServiceImpl::UpdatePipeline(
         if (!in.etag().empty() && in.etag() != EtagOf(current.version)) {
           return ErrorWithReason(
               absl::StatusCode::kAborted, kReasonEtagMismatch,
-              absl::StrCat("pipeline ", current.id,
-                           " changed since etag ", in.etag(),
-                           "; read it again and retry"),
+              absl::StrCat("pipeline ", current.id, " changed since etag ",
+                           in.etag(), "; read it again and retry"),
               "pipeline.etag");
         }
         Pipeline next = current;
@@ -118,9 +115,17 @@ grpc::Status PipelineServiceImpl::UpdatePipeline(
             next.state = static_cast<PipelineState>(in.state());
           }
           if (path == "priority") next.priority = in.priority();
+          if (path == "max_running_jobs") {
+            next.max_running_jobs = in.max_running_jobs();
+          }
+          if (path == "retry_policy") {
+            next.retry_policy = RetryPolicyFromProto(in.retry_policy());
+          }
         }
         if (next.name != current.name || next.state != current.state ||
-            next.priority != current.priority) {
+            next.priority != current.priority ||
+            next.max_running_jobs != current.max_running_jobs ||
+            next.retry_policy != current.retry_policy) {
           next.update_time = now;
         }
         return next;

@@ -28,6 +28,11 @@ inline constexpr char kActionPipelinesGet[] = "jobcontrol.pipelines.get";
 inline constexpr char kActionPipelinesList[] = "jobcontrol.pipelines.list";
 inline constexpr char kActionPipelinesUpdate[] = "jobcontrol.pipelines.update";
 inline constexpr char kActionPipelinesDelete[] = "jobcontrol.pipelines.delete";
+inline constexpr char kActionWorkersLease[] = "jobcontrol.workers.lease";
+inline constexpr char kActionWorkersRenew[] = "jobcontrol.workers.renew";
+inline constexpr char kActionWorkersComplete[] = "jobcontrol.workers.complete";
+// FailJob and AcknowledgeCancel: both end a job without a result.
+inline constexpr char kActionWorkersFail[] = "jobcontrol.workers.fail";
 
 class RequestAuthorizer {
  public:

@@ -4,12 +4,14 @@
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/timestamp.pb.h"
 #include "google/protobuf/util/json_util.h"
 #include "server/core/error_reason.h"
 #include "server/core/ids.h"
 #include "server/core/pipeline.h"
+#include "server/core/retry_policy.h"
 
 namespace jobcontrol {
 namespace {
@@ -19,9 +21,9 @@ using google::protobuf::Duration;
 absl::Status CheckLength(absl::string_view field, absl::string_view value,
                          size_t max_bytes) {
   if (value.size() > max_bytes) {
-    return InvalidFieldError(field, absl::StrCat("longer than ", max_bytes,
-                                                 " bytes (", value.size(),
-                                                 ")"));
+    return InvalidFieldError(
+        field,
+        absl::StrCat("longer than ", max_bytes, " bytes (", value.size(), ")"));
   }
   return absl::OkStatus();
 }
@@ -42,8 +44,8 @@ absl::Status CheckTokenChars(absl::string_view field, absl::string_view value,
   for (char c : value) {
     if (!IsTokenChar(c, extra)) {
       return InvalidFieldError(
-          field, absl::StrCat("may contain only letters, digits and \"",
-                              extra, "\""));
+          field,
+          absl::StrCat("may contain only letters, digits and \"", extra, "\""));
     }
   }
   return absl::OkStatus();
@@ -75,8 +77,34 @@ absl::Status CheckTimestamp(absl::string_view field,
   if (t.nanos() < 0 || t.nanos() > 999999999 || t.seconds() < kMinSeconds ||
       t.seconds() > kMaxSeconds) {
     return InvalidFieldError(
-        field, "not a valid timestamp (0001-01-01 to 9999-12-31, nanos "
-               "0..999999999)");
+        field,
+        "not a valid timestamp (0001-01-01 to 9999-12-31, nanos "
+        "0..999999999)");
+  }
+  return absl::OkStatus();
+}
+
+// A non-negative, well-formed duration within [min, max].
+absl::Status CheckDurationRange(absl::string_view field, const Duration& d,
+                                absl::Duration min, absl::Duration max) {
+  if (auto s = CheckDuration(field, d); !s.ok()) return s;
+  const absl::Duration value =
+      absl::Seconds(d.seconds()) + absl::Nanoseconds(d.nanos());
+  if (value < min || value > max) {
+    return InvalidFieldError(
+        field, absl::StrCat("must be between ", absl::FormatDuration(min),
+                            " and ", absl::FormatDuration(max), ", got ",
+                            absl::FormatDuration(value)));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckIntRange(absl::string_view field, int64_t value, int64_t min,
+                           int64_t max) {
+  if (value < min || value > max) {
+    return InvalidFieldError(
+        field,
+        absl::StrCat("must be between ", min, " and ", max, ", got ", value));
   }
   return absl::OkStatus();
 }
@@ -84,6 +112,14 @@ absl::Status CheckTimestamp(absl::string_view field,
 bool Before(const Duration& a, const Duration& b) {
   return a.seconds() < b.seconds() ||
          (a.seconds() == b.seconds() && a.nanos() < b.nanos());
+}
+
+absl::Status CheckJsonObject(absl::string_view field, const std::string& json) {
+  google::protobuf::Struct object;
+  if (!google::protobuf::util::JsonStringToMessage(json, &object).ok()) {
+    return InvalidFieldError(field, "not a JSON object");
+  }
+  return absl::OkStatus();
 }
 
 absl::Status CheckMedia(const std::string& field,
@@ -102,7 +138,8 @@ absl::Status CheckMedia(const std::string& field,
           !s.ok()) {
         return s;
       }
-      if (auto s = CheckTokenChars(field + ".media_id", media.media_id(), "_.-");
+      if (auto s =
+              CheckTokenChars(field + ".media_id", media.media_id(), "_.-");
           !s.ok()) {
         return s;
       }
@@ -129,11 +166,9 @@ absl::Status CheckDnaSpec(const v1::DnaAnalysisSpec& spec) {
     return s;
   }
   if (!spec.config_json().empty()) {
-    google::protobuf::Struct object;
-    if (!google::protobuf::util::JsonStringToMessage(spec.config_json(),
-                                                     &object)
-             .ok()) {
-      return InvalidFieldError(f + ".config_json", "not a JSON object");
+    if (auto s = CheckJsonObject(f + ".config_json", spec.config_json());
+        !s.ok()) {
+      return s;
     }
   }
   return CheckLength(f + ".template_id", spec.template_id(), 128);
@@ -151,7 +186,8 @@ absl::Status CheckEditingSpec(const v1::EditingSpec& spec) {
     if (!input.has_media()) return MissingFieldError(fi + ".media");
     if (auto s = CheckMedia(fi + ".media", input.media()); !s.ok()) return s;
     if (input.has_timeline_start()) {
-      if (auto s = CheckDuration(fi + ".timeline_start", input.timeline_start());
+      if (auto s =
+              CheckDuration(fi + ".timeline_start", input.timeline_start());
           !s.ok()) {
         return s;
       }
@@ -191,9 +227,8 @@ absl::Status CheckEditingSpec(const v1::EditingSpec& spec) {
       return InvalidFieldError(f + ".settings", "keys must be 1 to 64 bytes");
     }
     if (value.size() > 1024) {
-      return InvalidFieldError(
-          absl::StrCat(f, ".settings[", key, "]"),
-          "values must be at most 1024 bytes");
+      return InvalidFieldError(absl::StrCat(f, ".settings[", key, "]"),
+                               "values must be at most 1024 bytes");
     }
   }
   return absl::OkStatus();
@@ -205,9 +240,9 @@ absl::Status CheckPriority(absl::string_view field, int priority,
       (priority >= kMinPriority && priority <= kMaxPriority)) {
     return absl::OkStatus();
   }
-  return InvalidFieldError(field, absl::StrCat("must be between ", kMinPriority,
-                                               " and ", kMaxPriority, ", got ",
-                                               priority));
+  return InvalidFieldError(
+      field, absl::StrCat("must be between ", kMinPriority, " and ",
+                          kMaxPriority, ", got ", priority));
 }
 
 absl::Status CheckPipelineName(absl::string_view field,
@@ -222,8 +257,7 @@ absl::Status OutputOnly(absl::string_view field) {
 
 }  // namespace
 
-absl::Status ValidateResourceId(absl::string_view field,
-                                absl::string_view id) {
+absl::Status ValidateResourceId(absl::string_view field, absl::string_view id) {
   if (id.empty()) return MissingFieldError(field);
   if (!IsValidResourceId(id)) {
     return InvalidFieldError(field, "must be 32 lowercase hex characters");
@@ -262,6 +296,10 @@ absl::Status ValidateSubmitJobRequest(const v1::SubmitJobRequest& request) {
   if (job.has_result()) return OutputOnly("job.result");
   if (job.has_error()) return OutputOnly("job.error");
   if (!job.etag().empty()) return OutputOnly("job.etag");
+  if (!job.worker_id().empty()) return OutputOnly("job.worker_id");
+  if (job.has_lease_expire_time()) return OutputOnly("job.lease_expire_time");
+  if (job.has_next_attempt_time()) return OutputOnly("job.next_attempt_time");
+  if (job.version() != 0) return OutputOnly("job.version");
   switch (job.spec_case()) {
     case v1::Job::kDnaAnalysis:
       if (auto s = CheckDnaSpec(job.dna_analysis()); !s.ok()) return s;
@@ -279,6 +317,11 @@ absl::Status ValidateSubmitJobRequest(const v1::SubmitJobRequest& request) {
     }
   }
   if (auto s = CheckPriority("job.priority", job.priority(), true); !s.ok()) {
+    return s;
+  }
+  if (auto s = CheckIntRange("job.max_attempts", job.max_attempts(), 0,
+                             kMaxAttemptsLimit);
+      !s.ok()) {
     return s;
   }
   return CheckLength("job.user_data", job.user_data(), kMaxUserDataBytes);
@@ -340,7 +383,16 @@ absl::Status ValidateCreatePipelineRequest(
   if (!v1::Pipeline::State_IsValid(p.state())) {
     return InvalidFieldError("pipeline.state", "unknown pipeline state");
   }
-  return CheckPriority("pipeline.priority", p.priority(), true);
+  if (auto s = CheckPriority("pipeline.priority", p.priority(), true);
+      !s.ok()) {
+    return s;
+  }
+  if (auto s = CheckIntRange("pipeline.max_running_jobs", p.max_running_jobs(),
+                             0, kMaxRunningJobsLimit);
+      !s.ok()) {
+    return s;
+  }
+  return ValidateRetryPolicy("pipeline.retry_policy", p.retry_policy());
 }
 
 absl::Status ValidateUpdatePipelineRequest(
@@ -366,14 +418,211 @@ absl::Status ValidateUpdatePipelineRequest(
           !s.ok()) {
         return s;
       }
+    } else if (path == "max_running_jobs") {
+      if (auto s = CheckIntRange("pipeline.max_running_jobs",
+                                 p.max_running_jobs(), 0, kMaxRunningJobsLimit);
+          !s.ok()) {
+        return s;
+      }
+    } else if (path == "retry_policy") {
+      if (auto s =
+              ValidateRetryPolicy("pipeline.retry_policy", p.retry_policy());
+          !s.ok()) {
+        return s;
+      }
     } else {
       return InvalidFieldError(
-          "update_mask",
-          absl::StrCat("unknown or immutable path \"", path,
-                       "\"; updatable: name, state, priority"));
+          "update_mask", absl::StrCat("unknown or immutable path \"", path,
+                                      "\"; updatable: name, state, priority, "
+                                      "max_running_jobs, retry_policy"));
     }
   }
   return absl::OkStatus();
+}
+
+absl::Status ValidateRetryPolicy(absl::string_view field,
+                                 const v1::RetryPolicy& policy) {
+  const std::string f(field);
+  if (auto s = CheckIntRange(f + ".max_attempts", policy.max_attempts(), 0,
+                             kMaxAttemptsLimit);
+      !s.ok()) {
+    return s;
+  }
+  const RetryPolicy defaults;
+  absl::Duration initial = defaults.initial_backoff;
+  if (policy.has_initial_backoff()) {
+    if (auto s =
+            CheckDurationRange(f + ".initial_backoff", policy.initial_backoff(),
+                               kMinInitialBackoff, kMaxInitialBackoff);
+        !s.ok()) {
+      return s;
+    }
+    initial = absl::Seconds(policy.initial_backoff().seconds()) +
+              absl::Nanoseconds(policy.initial_backoff().nanos());
+  }
+  if (policy.has_max_backoff()) {
+    if (auto s = CheckDurationRange(f + ".max_backoff", policy.max_backoff(),
+                                    absl::ZeroDuration(), kMaxMaxBackoff);
+        !s.ok()) {
+      return s;
+    }
+  }
+  const absl::Duration max =
+      policy.has_max_backoff()
+          ? absl::Seconds(policy.max_backoff().seconds()) +
+                absl::Nanoseconds(policy.max_backoff().nanos())
+          : defaults.max_backoff;
+  if (max < initial) {
+    return InvalidFieldError(
+        f + ".max_backoff",
+        absl::StrCat("must be at least initial_backoff (",
+                     absl::FormatDuration(initial), "), got ",
+                     absl::FormatDuration(max),
+                     policy.has_max_backoff() ? "" : " (the default)"));
+  }
+  if (policy.has_lease_duration()) {
+    if (auto s =
+            CheckDurationRange(f + ".lease_duration", policy.lease_duration(),
+                               kMinLeaseDuration, kMaxLeaseDuration);
+        !s.ok()) {
+      return s;
+    }
+  }
+  return absl::OkStatus();
+}
+
+namespace {
+
+absl::Status CheckWorkerId(absl::string_view field, absl::string_view id) {
+  if (auto s = CheckRequired(field, id, kMaxWorkerIdBytes); !s.ok()) return s;
+  return CheckTokenChars(field, id, "_.:-");
+}
+
+// job_id and lease_id of every call on a lease.
+absl::Status CheckLeaseCall(absl::string_view job_id,
+                            absl::string_view lease_id) {
+  if (auto s = ValidateResourceId("job_id", job_id); !s.ok()) return s;
+  return ValidateResourceId("lease_id", lease_id);
+}
+
+absl::Status CheckAfterVersion(int64_t after_version) {
+  if (after_version < 0) {
+    return InvalidFieldError(
+        "after_version",
+        absl::StrCat("must not be negative, got ", after_version));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status ValidateLeaseJobRequest(const v1::LeaseJobRequest& request) {
+  if (auto s = CheckWorkerId("worker_id", request.worker_id()); !s.ok()) {
+    return s;
+  }
+  for (int i = 0; i < request.kinds_size(); ++i) {
+    const int kind = request.kinds(i);
+    if (kind == v1::JOB_KIND_UNSPECIFIED || !v1::JobKind_IsValid(kind)) {
+      return InvalidFieldError(absl::StrCat("kinds[", i, "]"),
+                               absl::StrCat("unknown job kind ", kind));
+    }
+  }
+  if (request.pipeline_ids_size() > kMaxLeasePipelines) {
+    return InvalidFieldError(
+        "pipeline_ids",
+        absl::StrCat("more than ", kMaxLeasePipelines, " pipelines (",
+                     request.pipeline_ids_size(), ")"));
+  }
+  for (int i = 0; i < request.pipeline_ids_size(); ++i) {
+    if (auto s = ValidateResourceId(absl::StrCat("pipeline_ids[", i, "]"),
+                                    request.pipeline_ids(i));
+        !s.ok()) {
+      return s;
+    }
+  }
+  if (request.has_wait_timeout()) {
+    if (auto s = CheckDurationRange("wait_timeout", request.wait_timeout(),
+                                    absl::ZeroDuration(), kMaxLeaseWait);
+        !s.ok()) {
+      return s;
+    }
+  }
+  if (request.has_lease_duration()) {
+    if (auto s = CheckDurationRange("lease_duration", request.lease_duration(),
+                                    kMinLeaseDuration, kMaxLeaseDuration);
+        !s.ok()) {
+      return s;
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateRenewLeaseRequest(const v1::RenewLeaseRequest& request) {
+  return CheckLeaseCall(request.job_id(), request.lease_id());
+}
+
+absl::Status ValidateCompleteJobRequest(const v1::CompleteJobRequest& request) {
+  if (auto s = CheckLeaseCall(request.job_id(), request.lease_id()); !s.ok()) {
+    return s;
+  }
+  const v1::JobResult& result = request.result();
+  if (auto s = CheckLength("result.output_uri", result.output_uri(),
+                           kMaxOutputUriBytes);
+      !s.ok()) {
+    return s;
+  }
+  if (auto s = CheckLength("result.details_json", result.details_json(),
+                           kMaxDetailsJsonBytes);
+      !s.ok()) {
+    return s;
+  }
+  if (!result.details_json().empty()) {
+    return CheckJsonObject("result.details_json", result.details_json());
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateFailJobRequest(const v1::FailJobRequest& request) {
+  if (auto s = CheckLeaseCall(request.job_id(), request.lease_id()); !s.ok()) {
+    return s;
+  }
+  if (!request.has_error()) return MissingFieldError("error");
+  // google.rpc.Code: 1 (CANCELLED) .. 16 (UNAUTHENTICATED); 0 is OK.
+  if (request.error().code() == 0) {
+    return InvalidFieldError("error.code", "must not be OK (0)");
+  }
+  if (auto s = CheckIntRange("error.code", request.error().code(), 1, 16);
+      !s.ok()) {
+    return s;
+  }
+  return CheckLength("error.message", request.error().message(),
+                     kMaxErrorMessageBytes);
+}
+
+absl::Status ValidateAcknowledgeCancelRequest(
+    const v1::AcknowledgeCancelRequest& request) {
+  return CheckLeaseCall(request.job_id(), request.lease_id());
+}
+
+absl::Status ValidateWatchJobRequest(const v1::WatchJobRequest& request) {
+  if (auto s = ValidateResourceId("job_id", request.job_id()); !s.ok()) {
+    return s;
+  }
+  return CheckAfterVersion(request.after_version());
+}
+
+absl::Status ValidateWaitJobRequest(const v1::WaitJobRequest& request) {
+  if (auto s = ValidateResourceId("job_id", request.job_id()); !s.ok()) {
+    return s;
+  }
+  if (request.has_timeout()) {
+    if (auto s = CheckDurationRange("timeout", request.timeout(),
+                                    absl::ZeroDuration(), kMaxWaitJobTimeout);
+        !s.ok()) {
+      return s;
+    }
+  }
+  return CheckAfterVersion(request.after_version());
 }
 
 }  // namespace jobcontrol

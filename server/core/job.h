@@ -56,6 +56,14 @@ struct Job {
   int attempt_count = 0;
   std::string result;  // serialized jobcontrol.v1.JobResult, empty if none
   std::optional<JobError> error;
+  // 1..100, fixed at submit (the request's, else the pipeline's policy).
+  int max_attempts = 3;
+  // The current lease, set exactly while RUNNING or CANCELING.
+  std::string lease_id;    // fencing token
+  std::string worker_id;
+  std::optional<absl::Time> lease_expire_time;
+  // QUEUED after a failure: not dispatched before this time.
+  std::optional<absl::Time> next_attempt_time;
   // Store-assigned: increases by one on every change; the etag derives from
   // it and compare-and-set uses it.
   int64_t version = 0;

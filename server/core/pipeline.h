@@ -6,6 +6,7 @@
 #include <string>
 
 #include "absl/time/time.h"
+#include "server/core/retry_policy.h"
 
 namespace jobcontrol {
 
@@ -26,6 +27,8 @@ struct Pipeline {
   PipelineState state = PipelineState::kActive;
   int priority = kDefaultPriority;
   bool is_default = false;
+  int max_running_jobs = 0;  // 0: no limit
+  RetryPolicy retry_policy;
   absl::Time create_time = absl::UnixEpoch();
   absl::Time update_time = absl::UnixEpoch();
   int64_t version = 0;   // store-assigned, +1 per change

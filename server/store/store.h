@@ -26,6 +26,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "server/core/job.h"
+#include "server/core/retry_policy.h"
 #include "server/core/pipeline.h"
 
 namespace jobcontrol {
@@ -64,7 +65,8 @@ struct PipelinePage {
 struct JobSubmission {
   // Fully formed: tenant, id, kind, spec, priority, user_data, create_time,
   // update_time set; state QUEUED. Empty pipeline_id means the tenant's
-  // default pipeline (created if needed, named "default").
+  // default pipeline (created if needed, named "default"). max_attempts 0
+  // means the pipeline's retry_policy.max_attempts (filled in by the store).
   Job job;
   // Empty: no idempotency. Otherwise (tenant, request_id) identifies the
   // submission: a second submit with the same key returns the first job if
@@ -83,6 +85,22 @@ struct SubmitResult {
 // nothing written. Returning a row equal in every field means "no change"
 // and writes nothing (version stays). Must be pure: it can be called again.
 using JobDecision = std::function<absl::StatusOr<Job>(const Job& current)>;
+
+// Which jobs a worker may lease (Store::LeaseNextJob).
+struct LeaseQuery {
+  std::vector<JobKind> kinds;              // empty = any kind
+  std::vector<std::string> pipeline_ids;   // empty = any pipeline
+  absl::Time now = absl::UnixEpoch();      // next_attempt_time must be <= now
+};
+
+// Told about every committed change, after the commit, on the committing
+// thread. Must be quick and must not call the store.
+class StoreChangeListener {
+ public:
+  virtual ~StoreChangeListener() = default;
+  virtual void OnJobChanged(const Job& job) = 0;
+  virtual void OnPipelineChanged(const Pipeline& pipeline) = 0;
+};
 using PipelineDecision =
     std::function<absl::StatusOr<Pipeline>(const Pipeline& current)>;
 
@@ -130,6 +148,43 @@ class Store {
   virtual absl::StatusOr<Job> UpdateJob(const std::string& tenant,
                                         const std::string& id,
                                         const JobDecision& decide) = 0;
+
+  // --- Dispatch, leases, history ---
+
+  // In one transaction: picks the tenant's next dispatchable job — QUEUED,
+  // next_attempt_time unset or <= query.now, in an ACTIVE pipeline whose
+  // RUNNING+CANCELING jobs are fewer than its max_running_jobs (0 = no
+  // limit), matching query.kinds / pipeline_ids — ordered by pipeline
+  // priority desc, job priority desc, sequence asc; applies `decide` to it
+  // and writes the result (compare-and-set). Returns nullopt when no job is
+  // dispatchable. Two concurrent calls never get the same job, and a job
+  // canceled concurrently is never returned.
+  virtual absl::StatusOr<std::optional<Job>> LeaseNextJob(
+      const std::string& tenant, const LeaseQuery& query,
+      const JobDecision& decide) = 0;
+
+  // Jobs of every tenant that are RUNNING or CANCELING with
+  // lease_expire_time <= now, oldest expiry first, at most `limit`.
+  virtual absl::StatusOr<std::vector<Job>> ListExpiredLeases(absl::Time now,
+                                                             int limit) = 0;
+
+  // The earliest future moment something becomes due: the smallest
+  // lease_expire_time of a RUNNING/CANCELING job, or next_attempt_time > now
+  // of a QUEUED job; nullopt if none.
+  virtual absl::StatusOr<std::optional<absl::Time>> NextDueTime(
+      absl::Time now) = 0;
+
+  // The job as it was at each version > after_version, ascending, at most
+  // `limit` (every committed change of a job is kept as a version, written
+  // in the same transaction). NOT_FOUND (JOB_NOT_FOUND) if the job does not
+  // exist for the tenant.
+  virtual absl::StatusOr<std::vector<Job>> ListJobVersions(
+      const std::string& tenant, const std::string& id, int64_t after_version,
+      int limit) = 0;
+
+  // Registers the listener told about every later commit; nullptr removes
+  // it. `listener` must outlive the store or be removed first.
+  virtual void SetChangeListener(StoreChangeListener* listener) = 0;
 };
 
 }  // namespace jobcontrol

@@ -24,13 +24,17 @@ SqliteGroupCommitWriter::SqliteGroupCommitWriter(
 
 SqliteGroupCommitWriter::~SqliteGroupCommitWriter() { Shutdown(); }
 
-std::future<absl::Status> SqliteGroupCommitWriter::Submit(Operation operation) {
-  Pending pending{std::move(operation), std::promise<absl::Status>()};
+std::future<absl::Status> SqliteGroupCommitWriter::Submit(
+    Operation operation, AfterCommit after_commit) {
+  Pending pending{std::move(operation), std::move(after_commit),
+                  std::promise<absl::Status>()};
   std::future<absl::Status> done = pending.done.get_future();
   {
-    absl::MutexLock lock(&mutex_);
+    std::unique_lock<std::mutex> lock(mutex_);
     if (accepting_) {
       queue_.push_back(std::move(pending));
+      lock.unlock();
+      work_or_stopping_.notify_one();
       return done;
     }
   }
@@ -41,15 +45,17 @@ std::future<absl::Status> SqliteGroupCommitWriter::Submit(Operation operation) {
   return done;
 }
 
-absl::Status SqliteGroupCommitWriter::Run(Operation operation) {
-  return Submit(std::move(operation)).get();
+absl::Status SqliteGroupCommitWriter::Run(Operation operation,
+                                          AfterCommit after_commit) {
+  return Submit(std::move(operation), std::move(after_commit)).get();
 }
 
 void SqliteGroupCommitWriter::Shutdown() {
   {
-    absl::MutexLock lock(&mutex_);
+    std::lock_guard<std::mutex> lock(mutex_);
     accepting_ = false;
   }
+  work_or_stopping_.notify_all();
   if (thread_.joinable()) thread_.join();
 }
 
@@ -65,9 +71,8 @@ void SqliteGroupCommitWriter::WriterLoop() {
   for (;;) {
     std::vector<Pending> group;
     {
-      absl::MutexLock lock(
-          &mutex_,
-          absl::Condition(this, &SqliteGroupCommitWriter::HasWorkOrStopping));
+      std::unique_lock<std::mutex> lock(mutex_);
+      work_or_stopping_.wait(lock, [this] { return HasWorkOrStopping(); });
       if (queue_.empty()) return;  // stopping, and everything is done
       while (!queue_.empty() && group.size() < max_group_size_) {
         group.push_back(std::move(queue_.front()));
@@ -85,6 +90,9 @@ void SqliteGroupCommitWriter::CommitGroup(std::vector<Pending>& group) {
   if (group_status.ok()) group_status = connection_->ExecuteScript("COMMIT");
   if (group_status.ok()) {
     commit_count_.fetch_add(1, std::memory_order_acq_rel);
+    for (size_t i = 0; i < group.size(); ++i) {
+      if (results[i].ok() && group[i].after_commit) group[i].after_commit();
+    }
   } else {
     // A failed COMMIT (e.g. SQLITE_FULL, a deferred constraint) may leave
     // the transaction open; nothing of this group may survive it.

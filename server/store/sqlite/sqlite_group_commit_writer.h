@@ -7,6 +7,9 @@
 // rolled back to its savepoint and the others still commit), COMMITs once
 // (one fsync with synchronous=FULL) and only then completes each caller.
 // So a caller learns of success only after the commit holding its change.
+// An operation may come with an after-commit action, run on the writer
+// thread once the commit succeeded, before any caller of the group is
+// completed (so when a caller returns, its action has run).
 //
 // If the group cannot be committed (BEGIN or COMMIT fails, or SQLite aborts
 // the whole transaction), every operation in the group fails with
@@ -19,17 +22,17 @@
 #define JOBCONTROL_SERVER_STORE_SQLITE_SQLITE_GROUP_COMMIT_WRITER_H_
 
 #include <atomic>
+#include <condition_variable>
 #include <cstdint>
 #include <deque>
 #include <functional>
 #include <future>
 #include <memory>
+#include <mutex>
 #include <thread>
 #include <vector>
 
-#include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
-#include "absl/synchronization/mutex.h"
 #include "server/store/sqlite/sqlite_connection.h"
 
 namespace jobcontrol {
@@ -41,6 +44,10 @@ class SqliteGroupCommitWriter {
   // other than the status go through state the operation captures; the
   // caller may read them only when Run/Submit reported OK.
   using Operation = std::function<absl::Status(SqliteConnection& connection)>;
+  // Runs after the transaction holding its operation committed, only if
+  // that operation succeeded; actions run in operation order. It must not
+  // wait for this writer.
+  using AfterCommit = std::function<void()>;
 
   // Takes the read-write `connection` (configured, schema in place) and
   // starts the writer thread. max_group_size >= 1.
@@ -53,10 +60,12 @@ class SqliteGroupCommitWriter {
 
   // Queues `operation`; the future becomes ready once the transaction that
   // holds it committed (its status) or failed (UNAVAILABLE). After Shutdown
-  // began, the future is ready at once with UNAVAILABLE.
-  std::future<absl::Status> Submit(Operation operation);
+  // began, the future is ready at once with UNAVAILABLE. `after_commit`
+  // may be empty.
+  std::future<absl::Status> Submit(Operation operation,
+                                   AfterCommit after_commit = nullptr);
   // Submit and wait.
-  absl::Status Run(Operation operation);
+  absl::Status Run(Operation operation, AfterCommit after_commit = nullptr);
 
   // Stops accepting operations, runs and commits the ones already queued,
   // and joins the writer thread. Idempotent; call from one thread only.
@@ -68,6 +77,7 @@ class SqliteGroupCommitWriter {
  private:
   struct Pending {
     Operation operation;
+    AfterCommit after_commit;
     std::promise<absl::Status> done;
   };
 
@@ -77,15 +87,17 @@ class SqliteGroupCommitWriter {
   // Runs the operations; OK if the transaction can still be committed.
   absl::Status RunOperations(std::vector<Pending>& group,
                              std::vector<absl::Status>& results);
-  bool HasWorkOrStopping() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
+  bool HasWorkOrStopping() const;  // with mutex_ held
 
   const std::unique_ptr<SqliteConnection> connection_;  // writer thread only
   const size_t max_group_size_;
   std::atomic<int64_t> commit_count_{0};
 
-  mutable absl::Mutex mutex_;
-  std::deque<Pending> queue_ ABSL_GUARDED_BY(mutex_);
-  bool accepting_ ABSL_GUARDED_BY(mutex_) = true;
+  // std::mutex: ThreadSanitizer does not see Debian's Abseil's locks.
+  std::mutex mutex_;
+  std::condition_variable work_or_stopping_;
+  std::deque<Pending> queue_;  // guarded by mutex_
+  bool accepting_ = true;      // guarded by mutex_
 
   std::thread thread_;  // last: starts after everything above is built
 };

@@ -1,16 +1,26 @@
-// The SQL of a ListJobs query (JobQuery, server/store/store.h) over the jobs
-// table of sqlite_schema.cc.
+// The SQL of the job queries that must stay on their indexes, over the jobs
+// and pipelines tables of sqlite_schema.cc: ListJobs (JobQuery), the
+// LeaseNextJob pick (LeaseQuery), and the lease-expiry and backoff scans
+// (server/store/store.h). The test asserts each one's query plan.
 //
-// The text is made of fixed fragments chosen by which filters are set; every
-// value is a `?` that BindListJobsQuery binds in the same order, so the SQL
-// of a query depends only on its shape and can be prepared once per shape.
+// Texts whose shape depends on the request are made of fixed fragments
+// chosen by which filters are set; every value is a `?` that the matching
+// Bind* function binds in the same order, so the SQL of a query depends only
+// on its shape and can be prepared once per shape.
 //
-// Every shape walks an index in sequence order and never sorts (the test
-// asserts the query plans): (tenant, pipeline_id, sequence) with a pipeline
-// filter, (tenant, state, sequence) with a single state, else
-// (tenant, sequence). A page therefore reads `limit` + 1 matching rows plus
-// the rows the remaining filters (several states, kind, time range) skip on
-// the way.
+// ListJobs: every shape walks an index in sequence order and never sorts:
+// (tenant, pipeline_id, sequence) with a pipeline filter, (tenant, state,
+// sequence) with a single state, else (tenant, sequence). A page therefore
+// reads `limit` + 1 matching rows plus the rows the remaining filters
+// (several states, kind, time range) skip on the way.
+//
+// LeaseNextJob: for each ACTIVE pipeline of the tenant (optionally only the
+// listed ones) under its running-job limit, the first eligible row of the
+// partial index jobs_queued_by_pipeline (QUEUED jobs by priority desc,
+// sequence) is that pipeline's pick; the picks, one per pipeline, are then
+// ordered by pipeline priority desc, job priority desc, sequence asc. The
+// work is proportional to the tenant's active pipelines plus the QUEUED rows
+// skipped because of their kind or backoff, never to all its jobs.
 #ifndef JOBCONTROL_SERVER_STORE_SQLITE_SQLITE_JOB_QUERY_H_
 #define JOBCONTROL_SERVER_STORE_SQLITE_SQLITE_JOB_QUERY_H_
 
@@ -29,6 +39,30 @@ std::string ListJobsSql(absl::string_view columns, const JobQuery& query);
 // Binds the parameters of ListJobsSql(..., query) for `tenant`.
 void BindListJobsQuery(SqliteStatement& statement, const std::string& tenant,
                        const JobQuery& query);
+
+// SELECT `columns` (unqualified names of the jobs table) of the job
+// LeaseNextJob would take for `query`, at most one row. query.kinds must
+// hold valid kinds only. Repeated pipeline ids and kinds are dropped, and
+// the pipeline id list is padded to a power of two by repeating its last
+// id, so the number of distinct texts stays logarithmic in the list size.
+std::string LeaseCandidateSql(absl::string_view columns,
+                              const LeaseQuery& query);
+
+// Binds the parameters of LeaseCandidateSql(..., query) for `tenant`.
+void BindLeaseCandidateQuery(SqliteStatement& statement,
+                             const std::string& tenant,
+                             const LeaseQuery& query);
+
+// SELECT `columns` of the RUNNING / CANCELING jobs of every tenant whose
+// lease_expire_time_us <= ?1, oldest expiry first, LIMIT ?2.
+std::string ListExpiredLeasesSql(absl::string_view columns);
+
+// The smallest lease_expire_time_us of a RUNNING / CANCELING job: one row,
+// or none if no job holds a lease.
+std::string NextLeaseExpirySql();
+
+// The smallest next_attempt_time_us > ?1 of a QUEUED job: one row or none.
+std::string NextAttemptAfterSql();
 
 }  // namespace jobcontrol
 

@@ -33,16 +33,19 @@ SqliteReadPool::SqliteReadPool(
     : free_(std::move(connections)) {}
 
 SqliteReadPool::Lease SqliteReadPool::Acquire() {
-  absl::MutexLock lock(&mutex_,
-                       absl::Condition(this, &SqliteReadPool::HasFree));
+  std::unique_lock<std::mutex> lock(mutex_);
+  released_.wait(lock, [this] { return HasFree(); });
   std::unique_ptr<SqliteConnection> connection = std::move(free_.back());
   free_.pop_back();
   return Lease(this, std::move(connection));
 }
 
 void SqliteReadPool::Release(std::unique_ptr<SqliteConnection> connection) {
-  absl::MutexLock lock(&mutex_);
-  free_.push_back(std::move(connection));
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    free_.push_back(std::move(connection));
+  }
+  released_.notify_one();
 }
 
 bool SqliteReadPool::HasFree() const { return !free_.empty(); }

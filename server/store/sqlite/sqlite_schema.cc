@@ -75,7 +75,82 @@ CREATE TABLE IF NOT EXISTS submit_requests (
 ) WITHOUT ROWID;
 )sql";
 
-constexpr const char* kMigrations[] = {kMigrationToVersion1};
+// Version 1 -> 2: dispatch, leases, retries and job history (issue 3).
+// ADD COLUMN with defaults upgrades a version 1 database in place: existing
+// pipelines get the default RetryPolicy (server/core/retry_policy.h; the
+// test checks the literals match it) and no running-job limit, existing
+// jobs 3 attempts and no lease or backoff. Every existing job's current row
+// becomes its first recorded version (earlier versions were never kept).
+constexpr char kMigrationToVersion2[] = R"sql(
+ALTER TABLE pipelines ADD COLUMN max_running_jobs INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE pipelines ADD COLUMN retry_max_attempts INTEGER NOT NULL
+  DEFAULT 3;
+ALTER TABLE pipelines ADD COLUMN retry_initial_backoff_us INTEGER NOT NULL
+  DEFAULT 1000000;
+ALTER TABLE pipelines ADD COLUMN retry_max_backoff_us INTEGER NOT NULL
+  DEFAULT 300000000;
+ALTER TABLE pipelines ADD COLUMN lease_duration_us INTEGER NOT NULL
+  DEFAULT 30000000;
+
+ALTER TABLE jobs ADD COLUMN max_attempts INTEGER NOT NULL DEFAULT 3;
+ALTER TABLE jobs ADD COLUMN lease_id TEXT NOT NULL DEFAULT '';
+ALTER TABLE jobs ADD COLUMN worker_id TEXT NOT NULL DEFAULT '';
+ALTER TABLE jobs ADD COLUMN lease_expire_time_us INTEGER;  -- NULL: no lease
+ALTER TABLE jobs ADD COLUMN next_attempt_time_us INTEGER;  -- NULL: at once
+
+-- LeaseNextJob's pick within one pipeline: its QUEUED jobs in dispatch
+-- order, so the first eligible row is the pick and nothing is sorted.
+CREATE INDEX jobs_queued_by_pipeline
+  ON jobs (tenant, pipeline_id, priority DESC, sequence) WHERE state = 1;
+-- LeaseNextJob's max_running_jobs check counts only RUNNING (2) and
+-- CANCELING (3) rows of the pipeline.
+CREATE INDEX jobs_running_by_pipeline
+  ON jobs (tenant, pipeline_id) WHERE state IN (2, 3);
+-- ListExpiredLeases and NextDueTime, across tenants.
+CREATE INDEX jobs_leased_by_expiry
+  ON jobs (lease_expire_time_us) WHERE state IN (2, 3);
+CREATE INDEX jobs_queued_by_next_attempt
+  ON jobs (next_attempt_time_us) WHERE state = 1;
+
+-- Every committed version of every job, with the same column names as jobs
+-- (`sequence` is the job's). Written in the transaction of the change.
+CREATE TABLE job_versions (
+  tenant               TEXT    NOT NULL,
+  id                   TEXT    NOT NULL,
+  version              INTEGER NOT NULL,
+  sequence             INTEGER NOT NULL,
+  state                INTEGER NOT NULL,
+  kind                 INTEGER NOT NULL,
+  spec                 BLOB    NOT NULL,
+  pipeline_id          TEXT    NOT NULL,
+  priority             INTEGER NOT NULL,
+  user_data            BLOB    NOT NULL,
+  create_time_us       INTEGER NOT NULL,
+  start_time_us        INTEGER,
+  end_time_us          INTEGER,
+  update_time_us       INTEGER NOT NULL,
+  attempt_count        INTEGER NOT NULL,
+  result               BLOB    NOT NULL,
+  error_code           INTEGER,
+  error_message        TEXT,
+  max_attempts         INTEGER NOT NULL,
+  lease_id             TEXT    NOT NULL,
+  worker_id            TEXT    NOT NULL,
+  lease_expire_time_us INTEGER,
+  next_attempt_time_us INTEGER,
+  PRIMARY KEY (tenant, id, version)
+);
+INSERT INTO job_versions
+  SELECT tenant, id, version, sequence, state, kind, spec, pipeline_id,
+         priority, user_data, create_time_us, start_time_us, end_time_us,
+         update_time_us, attempt_count, result, error_code, error_message,
+         max_attempts, lease_id, worker_id, lease_expire_time_us,
+         next_attempt_time_us
+  FROM jobs;
+)sql";
+
+constexpr const char* kMigrations[] = {kMigrationToVersion1,
+                                       kMigrationToVersion2};
 static_assert(sizeof(kMigrations) / sizeof(kMigrations[0]) ==
                   kSqliteSchemaVersion,
               "one migration per schema version");
@@ -89,7 +164,8 @@ absl::StatusOr<int64_t> ReadUserVersion(SqliteConnection& connection) {
   return *row ? statement->ColumnInt64(0) : 0;
 }
 
-absl::Status MigrateInTransaction(SqliteConnection& connection) {
+absl::Status MigrateInTransaction(SqliteConnection& connection,
+                                  int target_version) {
   absl::StatusOr<int64_t> version = ReadUserVersion(connection);
   if (!version.ok()) return version.status();
   if (*version > kSqliteSchemaVersion || *version < 0) {
@@ -98,7 +174,7 @@ absl::Status MigrateInTransaction(SqliteConnection& connection) {
         *version, "; this binary knows versions up to ", kSqliteSchemaVersion,
         ": use a newer jobcontrold"));
   }
-  for (int64_t step = *version; step < kSqliteSchemaVersion; ++step) {
+  for (int64_t step = *version; step < target_version; ++step) {
     if (absl::Status s = connection.ExecuteScript(kMigrations[step]); !s.ok()) {
       return s;
     }
@@ -137,10 +213,19 @@ absl::Status ConfigureSqliteWriter(SqliteConnection& connection) {
 }
 
 absl::Status MigrateSqliteSchema(SqliteConnection& connection) {
+  return MigrateSqliteSchemaTo(connection, kSqliteSchemaVersion);
+}
+
+absl::Status MigrateSqliteSchemaTo(SqliteConnection& connection,
+                                   int target_version) {
+  if (target_version < 0 || target_version > kSqliteSchemaVersion) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("no SQLite schema version ", target_version));
+  }
   if (absl::Status s = connection.ExecuteScript("BEGIN IMMEDIATE"); !s.ok()) {
     return s;
   }
-  absl::Status migrated = MigrateInTransaction(connection);
+  absl::Status migrated = MigrateInTransaction(connection, target_version);
   if (!migrated.ok()) {
     if (connection.InTransaction()) {
       connection.ExecuteScript("ROLLBACK").IgnoreError();

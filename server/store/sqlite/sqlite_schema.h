@@ -16,6 +16,13 @@
 // `sequence` is INTEGER PRIMARY KEY AUTOINCREMENT in both resource tables:
 // increasing and never reused, even after deletes, so keyset pagination
 // neither repeats nor skips rows while others are inserted.
+//
+// Version 2 adds: pipelines.max_running_jobs and the RetryPolicy columns
+// (retry_max_attempts, retry_initial_backoff_us, retry_max_backoff_us,
+// lease_duration_us); jobs.max_attempts, lease_id, worker_id,
+// lease_expire_time_us, next_attempt_time_us; partial indexes for dispatch
+// and lease expiry; and job_versions: the job's row as of each committed
+// version, PRIMARY KEY (tenant, id, version), same column names as jobs.
 #ifndef JOBCONTROL_SERVER_STORE_SQLITE_SQLITE_SCHEMA_H_
 #define JOBCONTROL_SERVER_STORE_SQLITE_SQLITE_SCHEMA_H_
 
@@ -25,7 +32,7 @@
 namespace jobcontrol {
 
 // The version MigrateSqliteSchema brings a database to.
-inline constexpr int kSqliteSchemaVersion = 1;
+inline constexpr int kSqliteSchemaVersion = 2;
 
 // Sets the connection's pragmas for the writer: WAL journal,
 // synchronous=FULL (a commit is on disk when it returns), foreign keys on.
@@ -36,6 +43,11 @@ absl::Status ConfigureSqliteWriter(SqliteConnection& connection);
 // BEGIN IMMEDIATE transaction. FAILED_PRECONDITION if the database has a
 // newer version than this binary knows.
 absl::Status MigrateSqliteSchema(SqliteConnection& connection);
+
+// The same, stopping at `target_version` (<= kSqliteSchemaVersion): how
+// tests build a database as an older binary left it.
+absl::Status MigrateSqliteSchemaTo(SqliteConnection& connection,
+                                   int target_version);
 
 }  // namespace jobcontrol
 

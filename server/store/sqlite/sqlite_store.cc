@@ -18,11 +18,33 @@
 // - CreatePipeline with an id the tenant already has, or a second default
 //   pipeline: ALREADY_EXISTS.
 // - Enum values outside their range are refused before writing
-//   (INVALID_ARGUMENT) and reported as DATA_LOSS if ever read back.
+//   (INVALID_ARGUMENT) and reported as DATA_LOSS if ever read back; so are
+//   a job's max_attempts below 1 (after SubmitJob filled in a 0), a
+//   negative max_running_jobs, a retry_policy.max_attempts below 1 and
+//   negative or infinite policy durations. Durations are stored in
+//   microseconds, like times.
+// - LeaseNextJob picks with one query inside the write transaction
+//   (sqlite_job_query.h) and applies `decide` to the pick there; the single
+//   writer makes pick-and-write atomic against UpdateJob (a cancel). The
+//   decision must move the job out of QUEUED, or the next call picks it
+//   again; a decision that changes nothing returns the job unchanged.
+// - Every write of a job row (insert, UpdateJob, LeaseNextJob) copies the
+//   row into job_versions in the same savepoint; a "no change" writes none.
+//   Versions are kept for good (no pruning yet).
+// - The change listener hears of inserted and updated jobs and pipelines,
+//   including a default pipeline created on the way, after the COMMIT that
+//   holds them and before their callers return; failed operations, "no
+//   change" decisions, idempotent submit retries and a group whose COMMIT
+//   failed report nothing. DeletePipeline reports nothing either: the
+//   interface has no way to say a row is gone, and a deletable pipeline has
+//   no unfinished job for anyone to wait on.
 #include "server/store/sqlite/sqlite_store.h"
 
+#include <algorithm>
+#include <mutex>
 #include <optional>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -49,11 +71,15 @@ constexpr char kDefaultPipelineName[] = "default";
 // Column lists, in the order ReadPipeline / ReadJob expect them.
 #define JOBCONTROL_PIPELINE_COLUMNS                                           \
   "sequence, tenant, id, name, state, priority, is_default, create_time_us, " \
-  "update_time_us, version"
+  "update_time_us, version, max_running_jobs, retry_max_attempts, "           \
+  "retry_initial_backoff_us, retry_max_backoff_us, lease_duration_us"
+// Also the columns of job_versions, which spells them the same way.
 #define JOBCONTROL_JOB_COLUMNS                                              \
   "sequence, tenant, id, state, kind, spec, pipeline_id, priority, "        \
   "user_data, create_time_us, start_time_us, end_time_us, update_time_us, " \
-  "attempt_count, result, error_code, error_message, version"
+  "attempt_count, result, error_code, error_message, version, "             \
+  "max_attempts, lease_id, worker_id, lease_expire_time_us, "               \
+  "next_attempt_time_us"
 
 constexpr char kSelectPipeline[] =
     "SELECT " JOBCONTROL_PIPELINE_COLUMNS
@@ -67,11 +93,15 @@ constexpr char kSelectPipelinePage[] =
     " ORDER BY sequence ASC LIMIT ?";
 constexpr char kInsertPipeline[] =
     "INSERT INTO pipelines (tenant, id, name, state, priority, is_default,"
-    " create_time_us, update_time_us, version)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1)";
+    " create_time_us, update_time_us, max_running_jobs, retry_max_attempts,"
+    " retry_initial_backoff_us, retry_max_backoff_us, lease_duration_us,"
+    " version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)";
 constexpr char kUpdatePipeline[] =
     "UPDATE pipelines SET name = ?, state = ?, priority = ?,"
-    " create_time_us = ?, update_time_us = ?, version = version + 1"
+    " create_time_us = ?, update_time_us = ?, max_running_jobs = ?,"
+    " retry_max_attempts = ?, retry_initial_backoff_us = ?,"
+    " retry_max_backoff_us = ?, lease_duration_us = ?,"
+    " version = version + 1"
     " WHERE tenant = ? AND id = ? AND version = ?";
 constexpr char kDeletePipeline[] =
     "DELETE FROM pipelines WHERE tenant = ? AND id = ?";
@@ -84,14 +114,27 @@ constexpr char kSelectJob[] =
 constexpr char kInsertJob[] =
     "INSERT INTO jobs (tenant, id, state, kind, spec, pipeline_id, priority,"
     " user_data, create_time_us, start_time_us, end_time_us, update_time_us,"
-    " attempt_count, result, error_code, error_message, version)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)";
+    " attempt_count, result, error_code, error_message, max_attempts,"
+    " lease_id, worker_id, lease_expire_time_us, next_attempt_time_us,"
+    " version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
+    " ?, ?, ?, 1)";
 constexpr char kUpdateJob[] =
     "UPDATE jobs SET state = ?, spec = ?, priority = ?, user_data = ?,"
     " create_time_us = ?, start_time_us = ?, end_time_us = ?,"
     " update_time_us = ?, attempt_count = ?, result = ?, error_code = ?,"
-    " error_message = ?, version = version + 1"
+    " error_message = ?, max_attempts = ?, lease_id = ?, worker_id = ?,"
+    " lease_expire_time_us = ?, next_attempt_time_us = ?,"
+    " version = version + 1"
     " WHERE tenant = ? AND id = ? AND version = ?";
+// Records the job's row as just written as its version.
+constexpr char kInsertJobVersion[] =
+    "INSERT INTO job_versions (" JOBCONTROL_JOB_COLUMNS
+    ") SELECT " JOBCONTROL_JOB_COLUMNS " FROM jobs WHERE tenant = ? AND id = ?";
+constexpr char kSelectJobVersions[] =
+    "SELECT " JOBCONTROL_JOB_COLUMNS
+    " FROM job_versions"
+    " WHERE tenant = ? AND id = ? AND version > ?"
+    " ORDER BY version ASC LIMIT ?";
 
 constexpr char kSelectSubmitRequest[] =
     "SELECT request_fingerprint, job_id FROM submit_requests"
@@ -104,9 +147,18 @@ constexpr char kInsertSubmitRequest[] =
 
 int64_t ToMicros(absl::Time time) { return absl::ToUnixMicros(time); }
 absl::Time FromMicros(int64_t micros) { return absl::FromUnixMicros(micros); }
+int64_t ToMicros(absl::Duration duration) {
+  return absl::ToInt64Microseconds(duration);
+}
+absl::Duration DurationFromMicros(int64_t micros) {
+  return absl::Microseconds(micros);
+}
 // `time` as it reads back after being stored.
 absl::Time AtStoredPrecision(absl::Time time) {
   return FromMicros(ToMicros(time));
+}
+absl::Duration AtStoredPrecision(absl::Duration duration) {
+  return DurationFromMicros(ToMicros(duration));
 }
 std::optional<absl::Time> AtStoredPrecision(std::optional<absl::Time> time) {
   if (!time.has_value()) return std::nullopt;
@@ -148,6 +200,13 @@ absl::StatusOr<Pipeline> ReadPipeline(const SqliteStatement& row) {
   pipeline.create_time = FromMicros(row.ColumnInt64(7));
   pipeline.update_time = FromMicros(row.ColumnInt64(8));
   pipeline.version = row.ColumnInt64(9);
+  pipeline.max_running_jobs = static_cast<int>(row.ColumnInt64(10));
+  pipeline.retry_policy.max_attempts = static_cast<int>(row.ColumnInt64(11));
+  pipeline.retry_policy.initial_backoff =
+      DurationFromMicros(row.ColumnInt64(12));
+  pipeline.retry_policy.max_backoff = DurationFromMicros(row.ColumnInt64(13));
+  pipeline.retry_policy.lease_duration =
+      DurationFromMicros(row.ColumnInt64(14));
   return pipeline;
 }
 
@@ -181,6 +240,15 @@ absl::StatusOr<Job> ReadJob(const SqliteStatement& row) {
         JobError{static_cast<int>(row.ColumnInt64(15)), row.ColumnText(16)};
   }
   job.version = row.ColumnInt64(17);
+  job.max_attempts = static_cast<int>(row.ColumnInt64(18));
+  job.lease_id = row.ColumnText(19);
+  job.worker_id = row.ColumnText(20);
+  if (!row.ColumnIsNull(21)) {
+    job.lease_expire_time = FromMicros(row.ColumnInt64(21));
+  }
+  if (!row.ColumnIsNull(22)) {
+    job.next_attempt_time = FromMicros(row.ColumnInt64(22));
+  }
   return job;
 }
 
@@ -208,12 +276,18 @@ Job AtStoredPrecision(Job job) {
   job.start_time = AtStoredPrecision(job.start_time);
   job.end_time = AtStoredPrecision(job.end_time);
   job.update_time = AtStoredPrecision(job.update_time);
+  job.lease_expire_time = AtStoredPrecision(job.lease_expire_time);
+  job.next_attempt_time = AtStoredPrecision(job.next_attempt_time);
   return job;
 }
 
 Pipeline AtStoredPrecision(Pipeline pipeline) {
   pipeline.create_time = AtStoredPrecision(pipeline.create_time);
   pipeline.update_time = AtStoredPrecision(pipeline.update_time);
+  RetryPolicy& policy = pipeline.retry_policy;
+  policy.initial_backoff = AtStoredPrecision(policy.initial_backoff);
+  policy.max_backoff = AtStoredPrecision(policy.max_backoff);
+  policy.lease_duration = AtStoredPrecision(policy.lease_duration);
   return pipeline;
 }
 
@@ -229,14 +303,20 @@ bool SameStoredJob(const Job& a, const Job& b) {
          a.user_data == b.user_data && a.create_time == b.create_time &&
          a.start_time == b.start_time && a.end_time == b.end_time &&
          a.update_time == b.update_time && a.attempt_count == b.attempt_count &&
-         a.result == b.result && same_error && a.sequence == b.sequence;
+         a.result == b.result && same_error &&
+         a.max_attempts == b.max_attempts && a.lease_id == b.lease_id &&
+         a.worker_id == b.worker_id &&
+         a.lease_expire_time == b.lease_expire_time &&
+         a.next_attempt_time == b.next_attempt_time && a.sequence == b.sequence;
 }
 
 bool SameStoredPipeline(const Pipeline& a, const Pipeline& b) {
   return a.tenant == b.tenant && a.id == b.id && a.name == b.name &&
          a.state == b.state && a.priority == b.priority &&
          a.is_default == b.is_default && a.create_time == b.create_time &&
-         a.update_time == b.update_time && a.sequence == b.sequence;
+         a.update_time == b.update_time &&
+         a.max_running_jobs == b.max_running_jobs &&
+         a.retry_policy == b.retry_policy && a.sequence == b.sequence;
 }
 
 // --- Errors ---
@@ -282,11 +362,35 @@ absl::Status ValidateLimit(int limit) {
   return absl::OkStatus();
 }
 
+bool IsStorableDuration(absl::Duration duration) {
+  return duration >= absl::ZeroDuration() &&
+         duration != absl::InfiniteDuration();
+}
+
 absl::Status ValidatePipelineValues(const Pipeline& pipeline) {
   if (!IsValidPipelineState(static_cast<int>(pipeline.state))) {
     return absl::InvalidArgumentError(
         absl::StrCat("pipeline ", pipeline.id, ": unknown state ",
                      static_cast<int>(pipeline.state)));
+  }
+  if (pipeline.max_running_jobs < 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("pipeline ", pipeline.id, ": max_running_jobs ",
+                     pipeline.max_running_jobs, " is negative"));
+  }
+  const RetryPolicy& policy = pipeline.retry_policy;
+  if (policy.max_attempts < 1) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("pipeline ", pipeline.id, ": retry_policy.max_attempts ",
+                     policy.max_attempts, " is below 1"));
+  }
+  if (!IsStorableDuration(policy.initial_backoff) ||
+      !IsStorableDuration(policy.max_backoff) ||
+      !IsStorableDuration(policy.lease_duration)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("pipeline ", pipeline.id,
+                     ": retry_policy durations must be finite and not "
+                     "negative"));
   }
   return absl::OkStatus();
 }
@@ -300,8 +404,32 @@ absl::Status ValidateJobValues(const Job& job) {
     return absl::InvalidArgumentError(absl::StrCat(
         "job ", job.id, ": unknown kind ", static_cast<int>(job.kind)));
   }
+  if (job.max_attempts < 1) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "job ", job.id, ": max_attempts ", job.max_attempts, " is below 1"));
+  }
   return absl::OkStatus();
 }
+
+absl::Status ValidateLeaseQuery(const LeaseQuery& query) {
+  for (JobKind kind : query.kinds) {
+    if (!IsValidJobKind(static_cast<int>(kind))) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "lease query: unknown job kind ", static_cast<int>(kind)));
+    }
+  }
+  return absl::OkStatus();
+}
+
+// --- Changes to publish after the commit ---
+
+// The rows one operation changed, in the order it changed them, as
+// committed. Filled on the writer thread inside the transaction; read after
+// the commit by the after-commit action on the same thread.
+struct ChangedRows {
+  std::vector<Job> jobs;
+  std::vector<Pipeline> pipelines;
+};
 
 // --- Queries on one connection ---
 
@@ -347,9 +475,46 @@ absl::StatusOr<std::optional<Job>> FindJob(SqliteConnection& db,
   return *std::move(job);
 }
 
+// Binds the pipeline columns after `is_default` that kInsertPipeline and
+// kUpdatePipeline list in the same order: max_running_jobs and the policy.
+void BindPipelineLimits(SqliteStatement& statement, const Pipeline& pipeline) {
+  const RetryPolicy& policy = pipeline.retry_policy;
+  statement.BindInt64(pipeline.max_running_jobs)
+      .BindInt64(policy.max_attempts)
+      .BindInt64(ToMicros(policy.initial_backoff))
+      .BindInt64(ToMicros(policy.max_backoff))
+      .BindInt64(ToMicros(policy.lease_duration));
+}
+
+// Binds the job columns after error_message that kInsertJob and kUpdateJob
+// list in the same order: max_attempts and the lease and backoff fields.
+void BindJobSchedule(SqliteStatement& statement, const Job& job) {
+  statement.BindInt64(job.max_attempts)
+      .BindText(job.lease_id)
+      .BindText(job.worker_id);
+  BindOptionalTime(statement, job.lease_expire_time);
+  BindOptionalTime(statement, job.next_attempt_time);
+}
+
+// Appends the job's row as now written to job_versions.
+absl::Status RecordJobVersion(SqliteConnection& db, const std::string& tenant,
+                              const std::string& id) {
+  absl::StatusOr<SqliteStatement> insert = db.Prepare(kInsertJobVersion);
+  if (!insert.ok()) return insert.status();
+  insert->BindText(tenant).BindText(id);
+  if (absl::Status s = insert->Execute(); !s.ok()) return s;
+  if (db.ChangedRows() != 1) {
+    return absl::InternalError(absl::StrCat("sqlite: job ", id,
+                                            " vanished while recording its "
+                                            "version"));
+  }
+  return absl::OkStatus();
+}
+
 // Inserts `pipeline` with version 1; returns it as stored.
 absl::StatusOr<Pipeline> InsertPipeline(SqliteConnection& db,
-                                        const Pipeline& pipeline) {
+                                        const Pipeline& pipeline,
+                                        ChangedRows& changes) {
   if (absl::Status s = ValidatePipelineValues(pipeline); !s.ok()) return s;
   absl::StatusOr<std::optional<Pipeline>> existing =
       FindPipeline(db, pipeline.tenant, pipeline.id);
@@ -378,21 +543,24 @@ absl::StatusOr<Pipeline> InsertPipeline(SqliteConnection& db,
       .BindInt64(pipeline.is_default ? 1 : 0)
       .BindInt64(ToMicros(pipeline.create_time))
       .BindInt64(ToMicros(pipeline.update_time));
+  BindPipelineLimits(*insert, pipeline);
   if (absl::Status s = insert->Execute(); !s.ok()) return s;
   Pipeline stored = AtStoredPrecision(pipeline);
   stored.version = 1;
   stored.sequence = db.LastInsertRowId();
+  changes.pipelines.push_back(stored);
   return stored;
 }
 
 absl::StatusOr<Pipeline> FindOrCreateDefaultPipeline(SqliteConnection& db,
                                                      const std::string& tenant,
-                                                     absl::Time now) {
+                                                     absl::Time now,
+                                                     ChangedRows& changes) {
   absl::StatusOr<std::optional<Pipeline>> existing =
       FindDefaultPipeline(db, tenant);
   if (!existing.ok()) return existing.status();
   if (existing->has_value()) return **existing;
-  Pipeline pipeline;
+  Pipeline pipeline;  // no running-job limit, the default RetryPolicy
   pipeline.tenant = tenant;
   pipeline.id = NewResourceId();
   pipeline.name = kDefaultPipelineName;
@@ -401,11 +569,13 @@ absl::StatusOr<Pipeline> FindOrCreateDefaultPipeline(SqliteConnection& db,
   pipeline.is_default = true;
   pipeline.create_time = now;
   pipeline.update_time = now;
-  return InsertPipeline(db, pipeline);
+  return InsertPipeline(db, pipeline, changes);
 }
 
-// Inserts `job` (pipeline resolved) with version 1; returns it as stored.
-absl::StatusOr<Job> InsertJob(SqliteConnection& db, const Job& job) {
+// Inserts `job` (pipeline and max_attempts resolved) with version 1 and
+// records that version; returns it as stored.
+absl::StatusOr<Job> InsertJob(SqliteConnection& db, const Job& job,
+                              ChangedRows& changes) {
   if (absl::Status s = ValidateJobValues(job); !s.ok()) return s;
   absl::StatusOr<SqliteStatement> insert = db.Prepare(kInsertJob);
   if (!insert.ok()) return insert.status();
@@ -424,6 +594,7 @@ absl::StatusOr<Job> InsertJob(SqliteConnection& db, const Job& job) {
       .BindInt64(job.attempt_count)
       .BindBlob(job.result);
   BindJobError(*insert, job);
+  BindJobSchedule(*insert, job);
   if (absl::Status s = insert->Execute(); !s.ok()) {
     if (absl::IsAlreadyExists(s)) {
       return absl::AlreadyExistsError(
@@ -434,6 +605,10 @@ absl::StatusOr<Job> InsertJob(SqliteConnection& db, const Job& job) {
   Job stored = AtStoredPrecision(job);
   stored.version = 1;
   stored.sequence = db.LastInsertRowId();
+  if (absl::Status s = RecordJobVersion(db, job.tenant, job.id); !s.ok()) {
+    return s;
+  }
+  changes.jobs.push_back(stored);
   return stored;
 }
 
@@ -455,7 +630,8 @@ absl::StatusOr<std::optional<SubmitRequestRow>> FindSubmitRequest(
 }
 
 absl::StatusOr<SubmitResult> SubmitJobOnce(SqliteConnection& db,
-                                           const JobSubmission& submission) {
+                                           const JobSubmission& submission,
+                                           ChangedRows& changes) {
   const Job& job = submission.job;
   if (!submission.request_id.empty()) {
     absl::StatusOr<std::optional<SubmitRequestRow>> earlier =
@@ -482,20 +658,26 @@ absl::StatusOr<SubmitResult> SubmitJobOnce(SqliteConnection& db,
   }
 
   Job to_insert = job;
+  Pipeline pipeline;
   if (to_insert.pipeline_id.empty()) {
     absl::StatusOr<Pipeline> default_pipeline =
-        FindOrCreateDefaultPipeline(db, job.tenant, job.create_time);
+        FindOrCreateDefaultPipeline(db, job.tenant, job.create_time, changes);
     if (!default_pipeline.ok()) return default_pipeline.status();
-    to_insert.pipeline_id = default_pipeline->id;
+    pipeline = *std::move(default_pipeline);
+    to_insert.pipeline_id = pipeline.id;
   } else {
-    absl::StatusOr<std::optional<Pipeline>> pipeline =
+    absl::StatusOr<std::optional<Pipeline>> found =
         FindPipeline(db, job.tenant, job.pipeline_id);
-    if (!pipeline.ok()) return pipeline.status();
-    if (!pipeline->has_value()) {
+    if (!found.ok()) return found.status();
+    if (!found->has_value()) {
       return PipelineNotFound(job.pipeline_id, "job.pipeline_id");
     }
+    pipeline = **std::move(found);
   }
-  absl::StatusOr<Job> inserted = InsertJob(db, to_insert);
+  if (to_insert.max_attempts == 0) {
+    to_insert.max_attempts = pipeline.retry_policy.max_attempts;
+  }
+  absl::StatusOr<Job> inserted = InsertJob(db, to_insert, changes);
   if (!inserted.ok()) return inserted.status();
 
   if (!submission.request_id.empty()) {
@@ -514,7 +696,8 @@ absl::StatusOr<SubmitResult> SubmitJobOnce(SqliteConnection& db,
 absl::StatusOr<Pipeline> UpdatePipelineOnce(SqliteConnection& db,
                                             const std::string& tenant,
                                             const std::string& id,
-                                            const PipelineDecision& decide) {
+                                            const PipelineDecision& decide,
+                                            ChangedRows& changes) {
   absl::StatusOr<std::optional<Pipeline>> found = FindPipeline(db, tenant, id);
   if (!found.ok()) return found.status();
   if (!found->has_value()) return PipelineNotFound(id);
@@ -534,10 +717,12 @@ absl::StatusOr<Pipeline> UpdatePipelineOnce(SqliteConnection& db,
   if (decided->is_default != current.is_default) {
     return ImmutableFieldChanged("pipeline", id, "is_default");
   }
+  // Before rounding to stored precision, which would make an infinite
+  // duration look finite.
+  if (absl::Status s = ValidatePipelineValues(*decided); !s.ok()) return s;
   Pipeline next = AtStoredPrecision(*std::move(decided));
   next.version = current.version;
   if (SameStoredPipeline(next, current)) return current;
-  if (absl::Status s = ValidatePipelineValues(next); !s.ok()) return s;
 
   absl::StatusOr<SqliteStatement> update = db.Prepare(kUpdatePipeline);
   if (!update.ok()) return update.status();
@@ -545,28 +730,27 @@ absl::StatusOr<Pipeline> UpdatePipelineOnce(SqliteConnection& db,
       .BindInt64(static_cast<int>(next.state))
       .BindInt64(next.priority)
       .BindInt64(ToMicros(next.create_time))
-      .BindInt64(ToMicros(next.update_time))
-      .BindText(tenant)
-      .BindText(id)
-      .BindInt64(current.version);
+      .BindInt64(ToMicros(next.update_time));
+  BindPipelineLimits(*update, next);
+  update->BindText(tenant).BindText(id).BindInt64(current.version);
   if (absl::Status s = update->Execute(); !s.ok()) return s;
   if (db.ChangedRows() != 1) {
     return absl::AbortedError(
         absl::StrCat("pipeline ", id, " changed concurrently; retry"));
   }
   next.version = current.version + 1;
+  changes.pipelines.push_back(next);
   return next;
 }
 
-absl::StatusOr<Job> UpdateJobOnce(SqliteConnection& db,
-                                  const std::string& tenant,
-                                  const std::string& id,
-                                  const JobDecision& decide) {
-  absl::StatusOr<std::optional<Job>> found = FindJob(db, tenant, id);
-  if (!found.ok()) return found.status();
-  if (!found->has_value()) return JobNotFound(id);
-  const Job& current = **found;
-
+// Applies `decide` to `current` (the job as stored in this transaction) and
+// writes the result as a compare-and-set on its version, recording the new
+// version. Returns the job as stored afterwards; `current` itself when the
+// decision changes nothing (nothing written).
+absl::StatusOr<Job> ApplyJobDecision(SqliteConnection& db, const Job& current,
+                                     const JobDecision& decide,
+                                     ChangedRows& changes) {
+  const std::string& id = current.id;
   absl::StatusOr<Job> decided = decide(current);
   if (!decided.ok()) return decided.status();
   if (decided->tenant != current.tenant) {
@@ -584,10 +768,10 @@ absl::StatusOr<Job> UpdateJobOnce(SqliteConnection& db,
   if (decided->pipeline_id != current.pipeline_id) {
     return ImmutableFieldChanged("job", id, "pipeline_id");
   }
+  if (absl::Status s = ValidateJobValues(*decided); !s.ok()) return s;
   Job next = AtStoredPrecision(*std::move(decided));
   next.version = current.version;
   if (SameStoredJob(next, current)) return current;
-  if (absl::Status s = ValidateJobValues(next); !s.ok()) return s;
 
   absl::StatusOr<SqliteStatement> update = db.Prepare(kUpdateJob);
   if (!update.ok()) return update.status();
@@ -602,14 +786,61 @@ absl::StatusOr<Job> UpdateJobOnce(SqliteConnection& db,
       .BindInt64(next.attempt_count)
       .BindBlob(next.result);
   BindJobError(*update, next);
-  update->BindText(tenant).BindText(id).BindInt64(current.version);
+  BindJobSchedule(*update, next);
+  update->BindText(current.tenant).BindText(id).BindInt64(current.version);
   if (absl::Status s = update->Execute(); !s.ok()) return s;
   if (db.ChangedRows() != 1) {
     return absl::AbortedError(
         absl::StrCat("job ", id, " changed concurrently; retry"));
   }
+  if (absl::Status s = RecordJobVersion(db, current.tenant, id); !s.ok()) {
+    return s;
+  }
   next.version = current.version + 1;
+  changes.jobs.push_back(next);
   return next;
+}
+
+absl::StatusOr<Job> UpdateJobOnce(SqliteConnection& db,
+                                  const std::string& tenant,
+                                  const std::string& id,
+                                  const JobDecision& decide,
+                                  ChangedRows& changes) {
+  absl::StatusOr<std::optional<Job>> found = FindJob(db, tenant, id);
+  if (!found.ok()) return found.status();
+  if (!found->has_value()) return JobNotFound(id);
+  return ApplyJobDecision(db, **found, decide, changes);
+}
+
+// The job LeaseNextJob would take now, or nullopt.
+absl::StatusOr<std::optional<Job>> FindLeaseCandidate(SqliteConnection& db,
+                                                      const std::string& tenant,
+                                                      const LeaseQuery& query) {
+  absl::StatusOr<SqliteStatement> select =
+      db.Prepare(LeaseCandidateSql(JOBCONTROL_JOB_COLUMNS, query));
+  if (!select.ok()) return select.status();
+  BindLeaseCandidateQuery(*select, tenant, query);
+  absl::StatusOr<bool> row = select->Step();
+  if (!row.ok()) return row.status();
+  if (!*row) return std::nullopt;
+  absl::StatusOr<Job> job = ReadJob(*select);
+  if (!job.ok()) return job.status();
+  return *std::move(job);
+}
+
+absl::StatusOr<std::optional<Job>> LeaseNextJobOnce(SqliteConnection& db,
+                                                    const std::string& tenant,
+                                                    const LeaseQuery& query,
+                                                    const JobDecision& decide,
+                                                    ChangedRows& changes) {
+  absl::StatusOr<std::optional<Job>> candidate =
+      FindLeaseCandidate(db, tenant, query);
+  if (!candidate.ok()) return candidate.status();
+  if (!candidate->has_value()) return std::nullopt;
+  absl::StatusOr<Job> leased =
+      ApplyJobDecision(db, **candidate, decide, changes);
+  if (!leased.ok()) return leased.status();
+  return *std::move(leased);
 }
 
 absl::Status DeletePipelineOnce(SqliteConnection& db, const std::string& tenant,
@@ -645,6 +876,29 @@ absl::Status DeletePipelineOnce(SqliteConnection& db, const std::string& tenant,
   return remove->Execute();
 }
 
+// Reads rows of `statement` (its columns in ReadJob's order) until done.
+absl::StatusOr<std::vector<Job>> ReadJobs(SqliteStatement& statement) {
+  std::vector<Job> jobs;
+  for (;;) {
+    absl::StatusOr<bool> row = statement.Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return jobs;
+    absl::StatusOr<Job> job = ReadJob(statement);
+    if (!job.ok()) return job.status();
+    jobs.push_back(*std::move(job));
+  }
+}
+
+// The first column of the first row of `select` as a time; nullopt if
+// there is no row.
+absl::StatusOr<std::optional<absl::Time>> ReadFirstTime(
+    SqliteStatement& select) {
+  absl::StatusOr<bool> row = select.Step();
+  if (!row.ok()) return row.status();
+  if (!*row) return std::nullopt;
+  return FromMicros(select.ColumnInt64(0));
+}
+
 #undef JOBCONTROL_PIPELINE_COLUMNS
 
 }  // namespace
@@ -663,17 +917,22 @@ class SqliteStore::Impl {
   int64_t CommitCount() const { return writer_->CommitCount(); }
 
   // Runs `operation` as one write of a group commit; its value is returned
-  // only if the transaction holding it committed.
+  // only if the transaction holding it committed. The rows it records in
+  // its ChangedRows are published to the listener after that commit.
   template <typename T>
   absl::StatusOr<T> Write(
-      const std::function<absl::StatusOr<T>(SqliteConnection&)>& operation) {
+      const std::function<absl::StatusOr<T>(SqliteConnection&, ChangedRows&)>&
+          operation) {
     std::optional<T> value;
-    absl::Status status = writer_->Run([&](SqliteConnection& db) {
-      absl::StatusOr<T> result = operation(db);
-      if (!result.ok()) return result.status();
-      value = *std::move(result);
-      return absl::OkStatus();
-    });
+    ChangedRows changes;
+    absl::Status status = writer_->Run(
+        [&](SqliteConnection& db) {
+          absl::StatusOr<T> result = operation(db, changes);
+          if (!result.ok()) return result.status();
+          value = *std::move(result);
+          return absl::OkStatus();
+        },
+        [&] { Publish(changes); });
     if (!status.ok()) return status;
     return *std::move(value);
   }
@@ -690,9 +949,29 @@ class SqliteStore::Impl {
     return read(lease.connection());
   }
 
+  void SetChangeListener(StoreChangeListener* listener) {
+    std::lock_guard<std::mutex> lock(listener_mutex_);
+    listener_ = listener;
+  }
+
  private:
+  // On the writer thread, after the commit. Holding the mutex across the
+  // calls is what lets SetChangeListener promise that the listener it
+  // replaced is no longer being called once it returns.
+  void Publish(const ChangedRows& changes) {
+    if (changes.jobs.empty() && changes.pipelines.empty()) return;
+    std::lock_guard<std::mutex> lock(listener_mutex_);
+    if (listener_ == nullptr) return;
+    for (const Pipeline& pipeline : changes.pipelines) {
+      listener_->OnPipelineChanged(pipeline);
+    }
+    for (const Job& job : changes.jobs) listener_->OnJobChanged(job);
+  }
+
   const std::unique_ptr<SqliteGroupCommitWriter> writer_;
   const std::unique_ptr<SqliteReadPool> readers_;
+  std::mutex listener_mutex_;
+  StoreChangeListener* listener_ = nullptr;  // guarded by listener_mutex_
 };
 
 absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(
@@ -727,7 +1006,9 @@ int64_t SqliteStore::CommitCount() const { return impl_->CommitCount(); }
 
 absl::StatusOr<Pipeline> SqliteStore::CreatePipeline(const Pipeline& pipeline) {
   return impl_->Write<Pipeline>(
-      [&](SqliteConnection& db) { return InsertPipeline(db, pipeline); });
+      [&](SqliteConnection& db, ChangedRows& changes) {
+        return InsertPipeline(db, pipeline, changes);
+      });
 }
 
 absl::StatusOr<Pipeline> SqliteStore::GetPipeline(const std::string& tenant,
@@ -748,9 +1029,10 @@ absl::StatusOr<Pipeline> SqliteStore::GetOrCreateDefaultPipeline(
   if (found->has_value()) return **std::move(found);
   // Look again inside the write transaction: a concurrent caller may have
   // created it since; the single writer makes find-or-create atomic.
-  return impl_->Write<Pipeline>([&](SqliteConnection& db) {
-    return FindOrCreateDefaultPipeline(db, tenant, now);
-  });
+  return impl_->Write<Pipeline>(
+      [&](SqliteConnection& db, ChangedRows& changes) {
+        return FindOrCreateDefaultPipeline(db, tenant, now, changes);
+      });
 }
 
 absl::StatusOr<PipelinePage> SqliteStore::ListPipelines(
@@ -784,9 +1066,10 @@ absl::StatusOr<PipelinePage> SqliteStore::ListPipelines(
 absl::StatusOr<Pipeline> SqliteStore::UpdatePipeline(
     const std::string& tenant, const std::string& id,
     const PipelineDecision& decide) {
-  return impl_->Write<Pipeline>([&](SqliteConnection& db) {
-    return UpdatePipelineOnce(db, tenant, id, decide);
-  });
+  return impl_->Write<Pipeline>(
+      [&](SqliteConnection& db, ChangedRows& changes) {
+        return UpdatePipelineOnce(db, tenant, id, decide, changes);
+      });
 }
 
 absl::Status SqliteStore::DeletePipeline(const std::string& tenant,
@@ -798,7 +1081,9 @@ absl::Status SqliteStore::DeletePipeline(const std::string& tenant,
 absl::StatusOr<SubmitResult> SqliteStore::SubmitJob(
     const JobSubmission& submission) {
   return impl_->Write<SubmitResult>(
-      [&](SqliteConnection& db) { return SubmitJobOnce(db, submission); });
+      [&](SqliteConnection& db, ChangedRows& changes) {
+        return SubmitJobOnce(db, submission, changes);
+      });
 }
 
 absl::StatusOr<Job> SqliteStore::GetJob(const std::string& tenant,
@@ -839,9 +1124,83 @@ absl::StatusOr<JobPage> SqliteStore::ListJobs(const std::string& tenant,
 absl::StatusOr<Job> SqliteStore::UpdateJob(const std::string& tenant,
                                            const std::string& id,
                                            const JobDecision& decide) {
-  return impl_->Write<Job>([&](SqliteConnection& db) {
-    return UpdateJobOnce(db, tenant, id, decide);
+  return impl_->Write<Job>([&](SqliteConnection& db, ChangedRows& changes) {
+    return UpdateJobOnce(db, tenant, id, decide, changes);
   });
+}
+
+absl::StatusOr<std::optional<Job>> SqliteStore::LeaseNextJob(
+    const std::string& tenant, const LeaseQuery& query,
+    const JobDecision& decide) {
+  if (absl::Status s = ValidateLeaseQuery(query); !s.ok()) return s;
+  return impl_->Write<std::optional<Job>>(
+      [&](SqliteConnection& db, ChangedRows& changes) {
+        return LeaseNextJobOnce(db, tenant, query, decide, changes);
+      });
+}
+
+absl::StatusOr<std::vector<Job>> SqliteStore::ListExpiredLeases(absl::Time now,
+                                                                int limit) {
+  if (absl::Status s = ValidateLimit(limit); !s.ok()) return s;
+  return impl_->WithReader(
+      [&](SqliteConnection& db) -> absl::StatusOr<std::vector<Job>> {
+        absl::StatusOr<SqliteStatement> select =
+            db.Prepare(ListExpiredLeasesSql(JOBCONTROL_JOB_COLUMNS));
+        if (!select.ok()) return select.status();
+        select->BindInt64(ToMicros(now)).BindInt64(limit);
+        return ReadJobs(*select);
+      });
+}
+
+absl::StatusOr<std::optional<absl::Time>> SqliteStore::NextDueTime(
+    absl::Time now) {
+  return impl_->WithReader([&](SqliteConnection& db)
+                               -> absl::StatusOr<std::optional<absl::Time>> {
+    // Each probe reads the first row of a partial index.
+    absl::StatusOr<SqliteStatement> lease = db.Prepare(NextLeaseExpirySql());
+    if (!lease.ok()) return lease.status();
+    absl::StatusOr<std::optional<absl::Time>> expiry = ReadFirstTime(*lease);
+    if (!expiry.ok()) return expiry.status();
+    absl::StatusOr<SqliteStatement> attempt = db.Prepare(NextAttemptAfterSql());
+    if (!attempt.ok()) return attempt.status();
+    attempt->BindInt64(ToMicros(now));
+    absl::StatusOr<std::optional<absl::Time>> retry = ReadFirstTime(*attempt);
+    if (!retry.ok()) return retry.status();
+    if (!expiry->has_value()) return *retry;
+    if (!retry->has_value()) return *expiry;
+    return std::min(**expiry, **retry);
+  });
+}
+
+absl::StatusOr<std::vector<Job>> SqliteStore::ListJobVersions(
+    const std::string& tenant, const std::string& id, int64_t after_version,
+    int limit) {
+  if (absl::Status s = ValidateLimit(limit); !s.ok()) return s;
+  return impl_->WithReader(
+      [&](SqliteConnection& db) -> absl::StatusOr<std::vector<Job>> {
+        absl::StatusOr<std::vector<Job>> versions;
+        {
+          absl::StatusOr<SqliteStatement> select =
+              db.Prepare(kSelectJobVersions);
+          if (!select.ok()) return select.status();
+          select->BindText(tenant)
+              .BindText(id)
+              .BindInt64(after_version)
+              .BindInt64(limit);
+          versions = ReadJobs(*select);
+        }
+        if (!versions.ok() || !versions->empty()) return versions;
+        // No newer version: tell a job without one from a missing job (jobs
+        // are never deleted, so a job with versions exists).
+        absl::StatusOr<std::optional<Job>> job = FindJob(db, tenant, id);
+        if (!job.ok()) return job.status();
+        if (!job->has_value()) return JobNotFound(id);
+        return versions;
+      });
+}
+
+void SqliteStore::SetChangeListener(StoreChangeListener* listener) {
+  impl_->SetChangeListener(listener);
 }
 
 }  // namespace jobcontrol

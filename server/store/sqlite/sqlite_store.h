@@ -9,8 +9,11 @@
 #ifndef JOBCONTROL_SERVER_STORE_SQLITE_SQLITE_STORE_H_
 #define JOBCONTROL_SERVER_STORE_SQLITE_SQLITE_STORE_H_
 
+#include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "server/store/store.h"
@@ -42,8 +45,8 @@ class SqliteStore : public Store {
   absl::StatusOr<Pipeline> CreatePipeline(const Pipeline& pipeline) override;
   absl::StatusOr<Pipeline> GetPipeline(const std::string& tenant,
                                        const std::string& id) override;
-  absl::StatusOr<Pipeline> GetOrCreateDefaultPipeline(
-      const std::string& tenant, absl::Time now) override;
+  absl::StatusOr<Pipeline> GetOrCreateDefaultPipeline(const std::string& tenant,
+                                                      absl::Time now) override;
   absl::StatusOr<PipelinePage> ListPipelines(
       const std::string& tenant, const PipelineQuery& query) override;
   absl::StatusOr<Pipeline> UpdatePipeline(
@@ -60,6 +63,22 @@ class SqliteStore : public Store {
   absl::StatusOr<Job> UpdateJob(const std::string& tenant,
                                 const std::string& id,
                                 const JobDecision& decide) override;
+  absl::StatusOr<std::optional<Job>> LeaseNextJob(
+      const std::string& tenant, const LeaseQuery& query,
+      const JobDecision& decide) override;
+  absl::StatusOr<std::vector<Job>> ListExpiredLeases(absl::Time now,
+                                                     int limit) override;
+  absl::StatusOr<std::optional<absl::Time>> NextDueTime(
+      absl::Time now) override;
+  absl::StatusOr<std::vector<Job>> ListJobVersions(const std::string& tenant,
+                                                   const std::string& id,
+                                                   int64_t after_version,
+                                                   int limit) override;
+  // The listener is called on the writer thread after each COMMIT, for the
+  // rows of the group's successful operations, before their callers return.
+  // Once this returns, the listener it replaced is not being called and
+  // will not be again.
+  void SetChangeListener(StoreChangeListener* listener) override;
 
  private:
   class Impl;

@@ -1,0 +1,339 @@
+#include "server/gateway/http_server.h"
+
+#include <atomic>
+#include <chrono>
+#include <optional>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
+#include "boost/asio/dispatch.hpp"
+#include "boost/asio/ip/tcp.hpp"
+#include "boost/asio/post.hpp"
+#include "boost/asio/strand.hpp"
+#include "boost/asio/thread_pool.hpp"
+#include "boost/beast/core.hpp"
+#include "boost/beast/http.hpp"
+#include "server/gateway/http_request_reader.h"
+
+namespace jobcontrol {
+namespace gateway {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = boost::beast::http;
+using tcp = boost::asio::ip::tcp;
+
+std::chrono::steady_clock::duration ToChrono(absl::Duration d) {
+  return absl::ToChronoNanoseconds(d);
+}
+
+// After an error answer the server closes its side, then reads and discards
+// what the client still sends for at most this long, so the client sees the
+// answer instead of a reset caused by unread data.
+constexpr absl::Duration kLingerTimeout = absl::Seconds(2);
+
+// On Stop(), how long answers of handled requests may take to be written.
+constexpr absl::Duration kStopWriteTimeout = absl::Seconds(5);
+
+// State shared by the acceptor and every session.
+struct ServerState {
+  RequestLimits limits;
+  HttpRequestHandler* handler = nullptr;
+  std::atomic<int> connections{0};
+  // Requests handed to the handler whose answer is not yet written.
+  std::atomic<int> answers_pending{0};
+  std::atomic<bool> stopping{false};
+  std::unique_ptr<asio::thread_pool> handler_pool;
+};
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(tcp::socket socket, ServerState* state)
+      : stream_(std::move(socket)), state_(state) {
+    state_->connections.fetch_add(1);
+  }
+  ~Session() { state_->connections.fetch_sub(1); }
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+
+  void Start() {
+    asio::dispatch(
+        stream_.get_executor(),
+        beast::bind_front_handler(&Session::ReadHeader, shared_from_this()));
+  }
+
+  // Answers 503 (too many connections) and closes.
+  void StartRejected() {
+    asio::dispatch(stream_.get_executor(), [self = shared_from_this()] {
+      self->RejectAndClose(HttpRejection::kTooManyConnections, 503);
+    });
+  }
+
+ private:
+  void ReadHeader() {
+    if (state_->stopping.load()) return CloseNow();
+    parser_.emplace();
+    ApplyRequestLimits(state_->limits, &*parser_);
+    // One deadline for the whole request, head and body: a client trickling
+    // bytes (slow-loris) cannot extend it.
+    stream_.expires_after(ToChrono(state_->limits.request_read_timeout));
+    http::async_read_header(
+        stream_, buffer_, *parser_,
+        beast::bind_front_handler(&Session::OnHeader, shared_from_this()));
+  }
+
+  void OnHeader(beast::error_code ec, std::size_t) {
+    if (ec) return OnReadError(ec);
+    const auto& head = parser_->get();
+    auto expect = head.find(http::field::expect);
+    if (expect != head.end() &&
+        absl::EqualsIgnoreCase(
+            absl::string_view(expect->value().data(), expect->value().size()),
+            "100-continue")) {
+      auto interim = std::make_shared<http::response<http::empty_body>>(
+          http::status::continue_, head.version());
+      http::async_write(stream_, *interim,
+                        [self = shared_from_this(), interim](
+                            beast::error_code write_ec, std::size_t) {
+                          if (write_ec) return self->CloseNow();
+                          self->ReadBody();
+                        });
+      return;
+    }
+    ReadBody();
+  }
+
+  void ReadBody() {
+    http::async_read(
+        stream_, buffer_, *parser_,
+        beast::bind_front_handler(&Session::OnRequest, shared_from_this()));
+  }
+
+  void OnReadError(beast::error_code ec) {
+    if (ec == http::error::body_limit) {
+      return RejectAndClose(HttpRejection::kBodyTooLarge, 413);
+    }
+    if (ec == http::error::header_limit) {
+      return RejectAndClose(HttpRejection::kHeaderTooLarge, 431);
+    }
+    if (ec.category() ==
+            http::make_error_code(http::error::bad_target).category() &&
+        ec != http::error::end_of_stream &&
+        ec != http::error::partial_message) {
+      return RejectAndClose(HttpRejection::kMalformed, 400);
+    }
+    // Timeout, end of stream, reset: nothing to answer.
+    CloseNow();
+  }
+
+  void OnRequest(beast::error_code ec, std::size_t) {
+    if (ec) return OnReadError(ec);
+    if (state_->stopping.load()) return CloseNow();
+    stream_.expires_never();
+    http::request<http::string_body> message = parser_->release();
+    const bool keep_alive = message.keep_alive();
+    const unsigned version = message.version();
+    HttpRequest request = ToHttpRequest(std::move(message));
+    request.request_id = NewRequestId();
+    state_->answers_pending.fetch_add(1);
+    asio::post(*state_->handler_pool, [self = shared_from_this(),
+                                       request = std::move(request), keep_alive,
+                                       version]() mutable {
+      HttpResponse response = self->state_->handler->Handle(request);
+      asio::post(
+          self->stream_.get_executor(),
+          [self, response = std::move(response),
+           id = std::move(request.request_id), keep_alive, version]() mutable {
+            self->Write(std::move(response), id, keep_alive, version,
+                        /*linger_after=*/false, /*counted=*/true);
+          });
+    });
+  }
+
+  void RejectAndClose(HttpRejection rejection, int status) {
+    const std::string id = NewRequestId();
+    HttpResponse response = state_->handler->Reject(rejection, status, id);
+    response.status = status;
+    Write(std::move(response), id, /*keep_alive=*/false, 11,
+          /*linger_after=*/true, /*counted=*/false);
+  }
+
+  // `counted`: the answer of a handled request (answers_pending).
+  void Write(HttpResponse response, const std::string& request_id,
+             bool keep_alive, unsigned version, bool linger_after,
+             bool counted) {
+    auto message = std::make_shared<http::response<http::string_body>>(
+        static_cast<http::status>(response.status), version);
+    message->set(http::field::content_type, response.content_type);
+    for (auto& [name, value] : response.headers) message->insert(name, value);
+    message->set(kRequestIdHeader, request_id);
+    message->keep_alive(keep_alive && !state_->stopping.load());
+    message->body() = std::move(response.body);
+    message->prepare_payload();
+    stream_.expires_after(ToChrono(state_->limits.response_write_timeout));
+    http::async_write(stream_, *message,
+                      [self = shared_from_this(), message, linger_after,
+                       counted](beast::error_code ec, std::size_t) {
+                        if (counted) self->state_->answers_pending.fetch_sub(1);
+                        if (ec) return self->CloseNow();
+                        if (linger_after) return self->Linger();
+                        if (!message->keep_alive())
+                          return self->CloseGracefully();
+                        self->ReadHeader();
+                      });
+  }
+
+  void CloseGracefully() {
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  }
+
+  void Linger() {
+    CloseGracefully();
+    stream_.expires_after(ToChrono(kLingerTimeout));
+    DiscardInput();
+  }
+
+  void DiscardInput() {
+    stream_.async_read_some(
+        asio::buffer(discard_),
+        [self = shared_from_this()](beast::error_code ec, std::size_t) {
+          if (ec) return self->CloseNow();
+          self->DiscardInput();
+        });
+  }
+
+  void CloseNow() {
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
+    stream_.close();
+  }
+
+  beast::tcp_stream stream_;
+  ServerState* state_;
+  beast::flat_buffer buffer_;
+  std::optional<BeastRequestParser> parser_;
+  char discard_[4096];
+};
+
+}  // namespace
+
+class HttpServer::Impl {
+ public:
+  ServerState state;
+  asio::io_context io;
+  std::optional<tcp::acceptor> acceptor;
+  std::vector<std::thread> io_threads;
+  int port = 0;
+  absl::Mutex stop_mutex;
+  bool stopped ABSL_GUARDED_BY(stop_mutex) = false;
+
+  void Accept() {
+    acceptor->async_accept(
+        asio::make_strand(io), [this](beast::error_code ec, tcp::socket s) {
+          if (ec) {
+            if (ec == asio::error::operation_aborted || !acceptor->is_open()) {
+              return;
+            }
+          } else {
+            const bool over_limit =
+                state.connections.load() >= state.limits.max_connections;
+            auto session = std::make_shared<Session>(std::move(s), &state);
+            if (over_limit) {
+              session->StartRejected();
+            } else {
+              session->Start();
+            }
+          }
+          Accept();
+        });
+  }
+};
+
+absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(
+    const HttpServerOptions& options, HttpRequestHandler* handler) {
+  const size_t colon = options.listen.rfind(':');
+  int port = 0;
+  if (colon == std::string::npos ||
+      !absl::SimpleAtoi(options.listen.substr(colon + 1), &port) || port < 0 ||
+      port > 65535) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "HTTP listen address \"", options.listen, "\" is not host:port"));
+  }
+  std::string host = options.listen.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+
+  auto impl = std::make_unique<Impl>();
+  impl->state.limits = options.limits;
+  impl->state.handler = handler;
+  impl->state.handler_pool =
+      std::make_unique<asio::thread_pool>(options.handler_threads);
+
+  beast::error_code ec;
+  tcp::resolver resolver(impl->io);
+  auto endpoints =
+      resolver.resolve(host, std::to_string(port), tcp::resolver::passive, ec);
+  if (ec || endpoints.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "HTTP listen address \"", options.listen, "\": cannot resolve host"));
+  }
+  const tcp::endpoint endpoint = endpoints.begin()->endpoint();
+  impl->acceptor.emplace(impl->io);
+  impl->acceptor->open(endpoint.protocol(), ec);
+  // SO_REUSEADDR only (not SO_REUSEPORT): a busy port is an error.
+  if (!ec)
+    impl->acceptor->set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) impl->acceptor->bind(endpoint, ec);
+  if (!ec)
+    impl->acceptor->listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) {
+    return absl::UnavailableError(absl::StrCat(
+        "cannot listen on ", options.listen, " (HTTP): ", ec.message()));
+  }
+  impl->port = impl->acceptor->local_endpoint().port();
+  impl->Accept();
+  for (int i = 0; i < options.io_threads; ++i) {
+    impl->io_threads.emplace_back([io = &impl->io] { io->run(); });
+  }
+  return std::unique_ptr<HttpServer>(new HttpServer(std::move(impl)));
+}
+
+HttpServer::HttpServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+HttpServer::~HttpServer() { Stop(); }
+
+int HttpServer::port() const { return impl_->port; }
+
+void HttpServer::Stop() {
+  absl::MutexLock lock(&impl_->stop_mutex);
+  if (impl_->stopped) return;
+  impl_->stopped = true;
+  impl_->state.stopping.store(true);
+  asio::post(impl_->io, [impl = impl_.get()] {
+    beast::error_code ignored;
+    impl->acceptor->close(ignored);
+  });
+  // Handler calls in flight finish, and their answers get a moment to be
+  // written; idle keep-alive connections are then simply closed.
+  impl_->state.handler_pool->join();
+  const absl::Time deadline = absl::Now() + kStopWriteTimeout;
+  while (impl_->state.answers_pending.load() > 0 && absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(5));
+  }
+  impl_->io.stop();
+  for (std::thread& t : impl_->io_threads) t.join();
+  impl_->io_threads.clear();
+}
+
+}  // namespace gateway
+}  // namespace jobcontrol

@@ -1,0 +1,75 @@
+// HttpServer: HTTP/1.1 with keep-alive on Boost.Beast/Asio, enforcing
+// RequestLimits, handing each complete request to an HttpRequestHandler.
+//
+// Network I/O runs on a few I/O threads; handlers run on a separate pool, so a
+// handler that blocks (a gRPC call) never stalls reads, writes or timeouts of
+// other connections. Requests of one connection are answered in order.
+#ifndef JOBCONTROL_SERVER_GATEWAY_HTTP_SERVER_H_
+#define JOBCONTROL_SERVER_GATEWAY_HTTP_SERVER_H_
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "server/gateway/http_message.h"
+#include "server/gateway/request_limits.h"
+
+namespace jobcontrol {
+namespace gateway {
+
+// Why the server answered a request without handing it to the handler.
+enum class HttpRejection {
+  kMalformed,           // not parseable as HTTP/1.x: 400
+  kBodyTooLarge,        // over max_body_bytes: 413
+  kHeaderTooLarge,      // over max_header_bytes: 431
+  kTooManyConnections,  // over max_connections: 503
+};
+
+// Implemented by a dialect. Both methods are called concurrently from many
+// threads and must be thread-safe.
+class HttpRequestHandler {
+ public:
+  virtual ~HttpRequestHandler() = default;
+  // The answer to a complete request that met every limit.
+  virtual HttpResponse Handle(const HttpRequest& request) = 0;
+  // The body of the server's own error answer, in the dialect's shape;
+  // `status` is the HTTP status the server will send.
+  virtual HttpResponse Reject(HttpRejection rejection, int status,
+                              const std::string& request_id) = 0;
+};
+
+struct HttpServerOptions {
+  // host:port; port 0 picks a free port (see port()).
+  std::string listen = "127.0.0.1:8080";
+  RequestLimits limits;
+  int io_threads = 2;
+  int handler_threads = 8;
+};
+
+class HttpServer {
+ public:
+  // Binds, listens and starts serving. `handler` must outlive the server.
+  // UNAVAILABLE when the address cannot be bound; INVALID_ARGUMENT when it is
+  // not host:port.
+  static absl::StatusOr<std::unique_ptr<HttpServer>> Start(
+      const HttpServerOptions& options, HttpRequestHandler* handler);
+  ~HttpServer();  // Stop()
+  HttpServer(const HttpServer&) = delete;
+  HttpServer& operator=(const HttpServer&) = delete;
+
+  int port() const;
+
+  // Stops accepting, lets handler calls in flight finish, closes every
+  // connection. Idempotent; thread-safe.
+  void Stop();
+
+ private:
+  class Impl;
+  explicit HttpServer(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace gateway
+}  // namespace jobcontrol
+
+#endif  // JOBCONTROL_SERVER_GATEWAY_HTTP_SERVER_H_
