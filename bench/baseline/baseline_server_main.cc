@@ -1,5 +1,5 @@
-// bench_baseline_server: a bare gRPC server of jobcontrol.v1.JobService
-// whose handlers answer at once with canned responses (CannedJobService),
+// bench_baseline_server: a bare gRPC server of jobcontrol.v1.JobService and
+// WorkerService whose handlers answer at once with canned responses (CannedJobService),
 // built with the same ServerBuilder settings as jobcontrold (sync server,
 // default health service, no port sharing). Prints
 // "bench_baseline_server: serving gRPC on HOST:PORT" once it serves, and
@@ -35,6 +35,7 @@ int main(int argc, char** argv) {
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
   jobcontrol::bench::CannedJobService service;
+  jobcontrol::bench::CannedWorkerService worker_service;
   grpc::EnableDefaultHealthCheckService(true);
   grpc::ServerBuilder builder;
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
@@ -42,6 +43,7 @@ int main(int argc, char** argv) {
   const std::string listen = absl::GetFlag(FLAGS_grpc_listen);
   builder.AddListeningPort(listen, grpc::InsecureServerCredentials(), &port);
   builder.RegisterService(&service);
+  builder.RegisterService(&worker_service);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || port == 0) {
     std::fprintf(stderr, "bench_baseline_server: cannot listen on %s\n",

@@ -63,5 +63,35 @@ grpc::Status CannedJobService::CancelJob(grpc::ServerContext*,
   return grpc::Status::OK;
 }
 
+CannedWorkerService::CannedWorkerService() {
+  v1::Job& job = *leased_.mutable_job();
+  job = CannedJobService().queued_job();
+  job.set_state(v1::Job::RUNNING);
+  job.set_etag("v2");
+  v1::Lease& lease = *leased_.mutable_lease();
+  lease.set_job_id(job.id());
+  lease.set_lease_id("0123456789abcdef0123456789abcdef:1");
+  SetTime(lease.mutable_expire_time());
+  lease.set_attempt(1);
+  succeeded_job_ = job;
+  succeeded_job_.set_state(v1::Job::SUCCEEDED);
+  SetTime(succeeded_job_.mutable_end_time());
+  succeeded_job_.set_etag("v3");
+}
+
+grpc::Status CannedWorkerService::LeaseJob(grpc::ServerContext*,
+                                           const v1::LeaseJobRequest*,
+                                           v1::LeaseJobResponse* response) {
+  *response = leased_;
+  return grpc::Status::OK;
+}
+
+grpc::Status CannedWorkerService::CompleteJob(grpc::ServerContext*,
+                                              const v1::CompleteJobRequest*,
+                                              v1::Job* response) {
+  *response = succeeded_job_;
+  return grpc::Status::OK;
+}
+
 }  // namespace bench
 }  // namespace jobcontrol

@@ -1,4 +1,4 @@
-// CannedJobService: the baseline of the benchmarks. It implements
+// CannedJobService (and CannedWorkerService): the baseline of the benchmarks. It implements
 // jobcontrol.v1.JobService from the same protos as jobcontrold, but every
 // handler answers at once with a canned response: no authentication, no
 // validation, no store. Measured side by side with jobcontrold, through the
@@ -14,6 +14,7 @@
 
 #include "jobcontrol/v1/job.pb.h"
 #include "jobcontrol/v1/job_service.grpc.pb.h"
+#include "jobcontrol/v1/worker_service.grpc.pb.h"
 
 namespace jobcontrol {
 namespace bench {
@@ -36,9 +37,31 @@ class CannedJobService final : public v1::JobService::Service {
                          const v1::CancelJobRequest* request,
                          v1::Job* response) override;
 
+  // The canned QUEUED job every answer is made from.
+  const v1::Job& queued_job() const { return queued_job_; }
+
  private:
   v1::Job queued_job_;
   v1::Job canceled_job_;
+};
+
+// The baseline of the dispatch benchmark: LeaseJob hands out the canned job
+// (RUNNING, with a lease) at once, never waiting; CompleteJob answers it
+// SUCCEEDED. Other WorkerService methods are UNIMPLEMENTED.
+class CannedWorkerService final : public v1::WorkerService::Service {
+ public:
+  CannedWorkerService();
+
+  grpc::Status LeaseJob(grpc::ServerContext* context,
+                        const v1::LeaseJobRequest* request,
+                        v1::LeaseJobResponse* response) override;
+  grpc::Status CompleteJob(grpc::ServerContext* context,
+                           const v1::CompleteJobRequest* request,
+                           v1::Job* response) override;
+
+ private:
+  v1::LeaseJobResponse leased_;
+  v1::Job succeeded_job_;
 };
 
 }  // namespace bench

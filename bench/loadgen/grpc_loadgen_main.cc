@@ -35,6 +35,9 @@ ABSL_FLAG(std::string, ids_file, "",
           "each once)");
 ABSL_FLAG(int, page_size, 50, "ListJobs page size");
 ABSL_FLAG(int, concurrency, 1, "calls in flight at any time");
+ABSL_FLAG(bool, cycle_ids, false,
+          "CancelJob: repeat the ids of --ids_file instead of using each "
+          "once (for bench_baseline_server, which keeps no state)");
 ABSL_FLAG(int, threads, 1, "client polling threads");
 ABSL_FLAG(int, connections, 1, "HTTP/2 connections");
 ABSL_FLAG(absl::Duration, warmup, absl::Seconds(1), "unmeasured warm-up");
@@ -111,6 +114,10 @@ int main(int argc, char** argv) {
     source = std::make_unique<jobcontrol::bench::CyclingRequestSource>(
         jobcontrol::bench::kGetJobMethod,
         jobcontrol::bench::GetJobRequests(ids));
+  } else if (rpc == "CancelJob" && absl::GetFlag(FLAGS_cycle_ids)) {
+    source = std::make_unique<jobcontrol::bench::CyclingRequestSource>(
+        jobcontrol::bench::kCancelJobMethod,
+        jobcontrol::bench::CancelJobRequests(ids));
   } else if (rpc == "CancelJob") {
     source = std::make_unique<jobcontrol::bench::SingleUseRequestSource>(
         jobcontrol::bench::kCancelJobMethod,
