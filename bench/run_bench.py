@@ -374,8 +374,8 @@ class Bench:
         return results
 
     def scenario_scale(self):
-        jobs = 2000 if self.smoke else self.args.scale_jobs
         ops_jobs = self.jobs_for(self.args.cancel_rate_guess_c1) + 1000
+        jobs = 2 * ops_jobs if self.smoke else self.args.scale_jobs
         big = os.path.join(self.work, "scale_big")
         small = os.path.join(self.work, "scale_small")
         for d in (big, small):
@@ -518,10 +518,10 @@ def main():
     parser.add_argument("--scale_jobs", type=int, default=1000000)
     # Only sizes the preloads of queued jobs that single-use runs consume;
     # a run that consumes them all is reported as not clean.
-    parser.add_argument("--cancel_rate_guess", type=float, default=6000)
-    parser.add_argument("--cancel_rate_guess_c1", type=float, default=2000)
-    parser.add_argument("--gateway_rate_guess", type=float, default=4000)
-    parser.add_argument("--dispatch_rate_guess", type=float, default=3000)
+    parser.add_argument("--cancel_rate_guess", type=float, default=2500)
+    parser.add_argument("--cancel_rate_guess_c1", type=float, default=1000)
+    parser.add_argument("--gateway_rate_guess", type=float, default=2500)
+    parser.add_argument("--dispatch_rate_guess", type=float, default=1000)
     args = parser.parse_args()
     bench = Bench(args)
     scenarios = args.scenario or SCENARIOS
@@ -531,7 +531,10 @@ def main():
         for name in scenarios:
             t = time.monotonic()
             try:
+                rows_before = len(bench.rows)
                 getattr(bench, "scenario_" + name)()
+                if len(bench.rows) == rows_before:
+                    raise RuntimeError("no result")
             except Exception as error:  # report, go on with the others
                 failures.append("%s: %s" % (name, error))
                 bench.kill_all()
