@@ -482,6 +482,28 @@ class Bench:
                  passed=p50 is not None and p50 <= 2000, unit="us")
         self.row(label, "submit-to-lease p99", p99, unit="us")
 
+    def environment(self):
+        """fdatasync latency of the work directory's disk: what every durable
+        write waits for at least once."""
+        path = os.path.join(self.work, "fsync-probe")
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        samples = []
+        try:
+            for _ in range(20 if self.smoke else 200):
+                os.write(fd, b"x" * 4096)
+                start = time.perf_counter()
+                os.fdatasync(fd)
+                samples.append((time.perf_counter() - start) * 1e6)
+        finally:
+            os.close(fd)
+            os.unlink(path)
+        samples.sort()
+        self.raw["fdatasync_us"] = samples
+        for name, q in (("p50", 0.5), ("p99", 0.99)):
+            self.row("Environment", "fdatasync of 4 KiB, " + name,
+                     samples[min(len(samples) - 1, int(q * len(samples)))],
+                     unit="us")
+
     # --- output ------------------------------------------------------------
 
     def table(self):
@@ -528,6 +550,7 @@ def main():
     started = time.monotonic()
     failures = []
     try:
+        bench.environment()
         for name in scenarios:
             t = time.monotonic()
             try:
