@@ -1,7 +1,8 @@
 // bench_baseline_server: a bare gRPC server of jobcontrol.v1.JobService and
-// WorkerService whose handlers answer at once with canned responses (CannedJobService),
-// built with the same ServerBuilder settings as jobcontrold (sync server,
-// default health service, no port sharing). Prints
+// WorkerService whose handlers answer at once with canned responses
+// (CannedJobService, CannedWorkerService), built like jobcontrold's
+// grpc::Server (sync server, default health service, no port sharing) minus
+// reflection and jobcontrold's 2048-thread quota. Prints
 // "bench_baseline_server: serving gRPC on HOST:PORT" once it serves, and
 // stops on SIGTERM or SIGINT.
 #include <pthread.h>
