@@ -94,6 +94,8 @@ class JobControlServer::Impl {
 
   absl::Mutex drain_mutex;
   bool drained ABSL_GUARDED_BY(drain_mutex) = false;
+  // The store's commit count when Drain() closed it.
+  int64_t commits_at_close ABSL_GUARDED_BY(drain_mutex) = 0;
 };
 
 absl::StatusOr<std::unique_ptr<JobControlServer>> JobControlServer::Start(
@@ -204,7 +206,15 @@ void JobControlServer::Drain(absl::Duration timeout) {
   impl_->server->Wait();
   impl_->sweeper.reset();
   impl_->store->SetChangeListener(nullptr);
+  // No call or sweep is left to write (each waited for its commit).
+  impl_->commits_at_close = impl_->store->CommitCount();
   impl_->store.reset();  // finishes queued writes and closes the database
+}
+
+int64_t JobControlServer::StoreCommitCount() {
+  absl::MutexLock lock(&impl_->drain_mutex);
+  return impl_->drained ? impl_->commits_at_close
+                        : impl_->store->CommitCount();
 }
 
 }  // namespace jobcontrol

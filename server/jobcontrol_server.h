@@ -55,6 +55,11 @@ class JobControlServer {
   // flushed and closed. Idempotent; thread-safe.
   void Drain(absl::Duration timeout);
 
+  // SQLite transactions the store has committed since Start() (each is one
+  // WAL fsync; group commit puts many writes in one): what bench/ reports
+  // as fsyncs. After Drain(), the count at close. Thread-safe.
+  int64_t StoreCommitCount();
+
  private:
   class Impl;
   explicit JobControlServer(std::unique_ptr<Impl> impl);

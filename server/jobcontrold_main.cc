@@ -148,6 +148,7 @@ int main(int argc, char** argv) {
 
   WaitForStopSignal(stop_signals);
   (*server)->Drain(absl::GetFlag(FLAGS_drain_timeout));
-  std::printf("jobcontrold: stopped\n");
+  std::printf("jobcontrold: stopped after %lld store commits\n",
+              static_cast<long long>((*server)->StoreCommitCount()));
   return 0;
 }

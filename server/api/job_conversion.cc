@@ -3,6 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
+#include "server/core/ids.h"
 
 namespace jobcontrol {
 
@@ -146,6 +147,24 @@ void CreatedPipelineToCore(const v1::Pipeline& proto, Pipeline* pipeline) {
       proto.priority() == 0 ? kDefaultPriority : proto.priority();
   pipeline->max_running_jobs = proto.max_running_jobs();
   pipeline->retry_policy = RetryPolicyFromProto(proto.retry_policy());
+}
+
+JobSubmission SubmissionFromRequest(const v1::SubmitJobRequest& request,
+                                    const std::string& tenant, absl::Time now) {
+  const v1::Job& in = request.job();
+  JobSubmission submission;
+  Job& job = submission.job;
+  job.tenant = tenant;
+  job.id = NewResourceId();
+  job.state = JobState::kQueued;
+  SubmittedJobToCore(in, &job);
+  job.create_time = now;
+  job.update_time = now;
+  submission.request_id = request.request_id();
+  if (!submission.request_id.empty()) {
+    submission.request_fingerprint = SerializeDeterministically(in);
+  }
+  return submission;
 }
 
 v1::Pipeline PipelineToProto(const Pipeline& pipeline) {

@@ -8,10 +8,12 @@
 #include "google/protobuf/duration.pb.h"
 #include "google/protobuf/timestamp.pb.h"
 #include "jobcontrol/v1/job.pb.h"
+#include "jobcontrol/v1/job_service.pb.h"
 #include "jobcontrol/v1/pipeline.pb.h"
 #include "server/core/job.h"
 #include "server/core/pipeline.h"
 #include "server/core/retry_policy.h"
+#include "server/store/store.h"
 
 namespace jobcontrol {
 
@@ -45,6 +47,15 @@ void JobSpecToCore(const v1::Job& proto, Job* job);
 // priority (0 -> kDefaultPriority), user_data and max_attempts (0 stays 0:
 // the store fills in the pipeline's). `proto` was validated before.
 void SubmittedJobToCore(const v1::Job& proto, Job* job);
+
+// The submission SubmitJob stores for `request`, which must have passed
+// ValidateSubmitJobRequest: a new QUEUED job of `tenant` (fields from
+// SubmittedJobToCore) with a fresh id, created at `now`, and the request's
+// idempotency key and fingerprint.
+// jobcontrold's SubmitJob and the offline bulk loader (bench/) both build
+// jobs only through this function.
+JobSubmission SubmissionFromRequest(const v1::SubmitJobRequest& request,
+                                    const std::string& tenant, absl::Time now);
 
 // Always every field, with the effective values (never 0 or unset).
 v1::RetryPolicy RetryPolicyToProto(const RetryPolicy& policy);

@@ -9,7 +9,6 @@
 #include "server/api/request_validation.h"
 #include "server/core/clock.h"
 #include "server/core/error_reason.h"
-#include "server/core/ids.h"
 #include "server/core/job_lifecycle.h"
 
 namespace jobcontrol {
@@ -47,20 +46,8 @@ grpc::Status JobServiceImpl::SubmitJob(grpc::ServerContext* context,
   if (auto s = ValidateSubmitJobRequest(*request); !s.ok()) {
     return ToGrpcStatus(s);
   }
-  const v1::Job& in = request->job();
-  const absl::Time now = CurrentTime();
-  JobSubmission submission;
-  Job& job = submission.job;
-  job.tenant = principal->tenant;
-  job.id = NewResourceId();
-  job.state = JobState::kQueued;
-  SubmittedJobToCore(in, &job);
-  job.create_time = now;
-  job.update_time = now;
-  submission.request_id = request->request_id();
-  if (!submission.request_id.empty()) {
-    submission.request_fingerprint = SerializeDeterministically(in);
-  }
+  const JobSubmission submission =
+      SubmissionFromRequest(*request, principal->tenant, CurrentTime());
   auto result = store_->SubmitJob(submission);
   if (!result.ok()) return ToGrpcStatus(result.status());
   *response = JobToProto(result->job);

@@ -209,7 +209,8 @@ absl::Status ConfigureSqliteWriter(SqliteConnection& connection) {
     }
   }
   return connection.ExecuteScript(
-      "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;");
+      "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; "
+      "PRAGMA temp_store = MEMORY;");
 }
 
 absl::Status MigrateSqliteSchema(SqliteConnection& connection) {
