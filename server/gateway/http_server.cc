@@ -14,6 +14,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "boost/asio/dispatch.hpp"
+#include "boost/asio/executor_work_guard.hpp"
 #include "boost/asio/ip/tcp.hpp"
 #include "boost/asio/post.hpp"
 #include "boost/asio/strand.hpp"
@@ -240,6 +241,10 @@ class HttpServer::Impl {
  public:
   ServerState state;
   asio::io_context io;
+  // Keeps the io threads running while no socket operation is pending, e.g.
+  // after Stop() closed the acceptor and answers are still being computed.
+  std::optional<asio::executor_work_guard<asio::io_context::executor_type>>
+      keep_running;
   std::optional<tcp::acceptor> acceptor;
   std::vector<std::thread> io_threads;
   int port = 0;
@@ -312,6 +317,7 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(
   }
   impl->port = impl->acceptor->local_endpoint().port();
   impl->Accept();
+  impl->keep_running.emplace(impl->io.get_executor());
   for (int i = 0; i < options.io_threads; ++i) {
     impl->io_threads.emplace_back([io = &impl->io] { io->run(); });
   }
@@ -340,6 +346,7 @@ void HttpServer::Stop() {
   while (impl_->state.answers_pending.load() > 0 && absl::Now() < deadline) {
     absl::SleepFor(absl::Milliseconds(5));
   }
+  impl_->keep_running.reset();
   impl_->io.stop();
   for (std::thread& t : impl_->io_threads) t.join();
   impl_->io_threads.clear();
