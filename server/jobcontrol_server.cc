@@ -22,7 +22,7 @@
 #include "server/api/worker_service.h"
 #include "server/core/job_change_hub.h"
 #include "server/core/lease_expiry_sweeper.h"
-#include "server/gateway/ice_gateway.h"
+#include "server/gateway/http_gateway.h"
 #include "server/store/sqlite/sqlite_store.h"
 
 namespace jobcontrol {
@@ -90,7 +90,7 @@ class JobControlServer::Impl {
   std::unique_ptr<WorkerServiceImpl> worker_service;
   std::unique_ptr<grpc::Server> server;
   int port = 0;
-  std::unique_ptr<gateway::IceGateway> http_gateway;
+  std::unique_ptr<gateway::HttpGateway> http_gateway;
 
   absl::Mutex drain_mutex;
   bool drained ABSL_GUARDED_BY(drain_mutex) = false;
@@ -165,7 +165,7 @@ absl::StatusOr<std::unique_ptr<JobControlServer>> JobControlServer::Start(
     // over an in-process channel to this very server.
     gateway::HttpServerOptions http_options;
     http_options.listen = options.http_listen;
-    auto http_gateway = gateway::IceGateway::Start(
+    auto http_gateway = gateway::HttpGateway::Start(
         http_options, &impl->credentials,
         impl->server->InProcessChannel(grpc::ChannelArguments()));
     if (!http_gateway.ok()) {

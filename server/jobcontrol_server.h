@@ -14,8 +14,8 @@ namespace jobcontrol {
 struct ServerOptions {
   // host:port to listen on; port 0 picks a free port (see grpc_port()).
   std::string grpc_listen = "127.0.0.1:50051";
-  // host:port of the HTTP gateway (ICE dialect); port 0 picks a free port
-  // (see http_port()); empty means no gateway.
+  // host:port of the HTTP gateway (ICE and MPC dialects); port 0 picks a free
+  // port (see http_port()); empty means no gateway.
   std::string http_listen = "127.0.0.1:8080";
   // Directory of the embedded store (created if missing).
   std::string data_dir = "./var";

@@ -14,14 +14,14 @@
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
 #include "server/api/credential_set.h"
-#include "server/gateway/ice_gateway.h"
+#include "server/gateway/http_gateway.h"
 #include "server/jobcontrol_server.h"
 
 ABSL_FLAG(std::string, grpc_listen, "127.0.0.1:50051",
           "host:port of the gRPC listener; port 0 picks a free port");
 ABSL_FLAG(std::string, http_listen, "127.0.0.1:8080",
-          "host:port of the HTTP gateway (Alibaba Cloud ICE dialect); port 0 "
-          "picks a free port; empty disables it");
+          "host:port of the HTTP gateway (Alibaba Cloud ICE and Huawei Cloud "
+          "MPC dialects); port 0 picks a free port; empty disables it");
 ABSL_FLAG(std::string, upstream, "",
           "host:port of a remote jobcontrold: run only the HTTP gateway, "
           "forwarding to it over gRPC (no store, no gRPC listener here); "
@@ -71,7 +71,7 @@ int RunStandaloneGateway(const sigset_t& stop_signals) {
   const std::string upstream = absl::GetFlag(FLAGS_upstream);
   jobcontrol::gateway::HttpServerOptions http_options;
   http_options.listen = absl::GetFlag(FLAGS_http_listen);
-  auto gateway = jobcontrol::gateway::IceGateway::Start(
+  auto gateway = jobcontrol::gateway::HttpGateway::Start(
       http_options, &*credentials,
       grpc::CreateChannel(upstream, grpc::InsecureChannelCredentials()));
   if (!gateway.ok()) {

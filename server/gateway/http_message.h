@@ -36,9 +36,10 @@ struct HttpRequest {
 
 struct HttpResponse {
   int status = 200;
+  // Empty: no Content-Type field (a 204 answer).
   std::string content_type = "application/json;charset=utf-8";
-  // Extra header fields; the server adds Content-Length, Connection and
-  // kRequestIdHeader itself.
+  // Extra header fields; the server adds Content-Length, Connection and,
+  // unless the handler set it here, kRequestIdHeader itself.
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
 };

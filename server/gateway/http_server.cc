@@ -161,7 +161,12 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void RejectAndClose(HttpRejection rejection, int status) {
     const std::string id = NewRequestId();
-    HttpResponse response = state_->handler->Reject(rejection, status, id);
+    // The request line is parsed before the fields, so the target is known
+    // even when a field (Content-Length over the limit) ended the parse.
+    std::string target;
+    if (parser_) target = std::string(parser_->get().target());
+    HttpResponse response =
+        state_->handler->Reject(rejection, status, id, target);
     response.status = status;
     Write(std::move(response), id, /*keep_alive=*/false, 11,
           /*linger_after=*/true, /*counted=*/false);
@@ -173,9 +178,14 @@ class Session : public std::enable_shared_from_this<Session> {
              bool counted) {
     auto message = std::make_shared<http::response<http::string_body>>(
         static_cast<http::status>(response.status), version);
-    message->set(http::field::content_type, response.content_type);
+    if (!response.content_type.empty()) {
+      message->set(http::field::content_type, response.content_type);
+    }
     for (auto& [name, value] : response.headers) message->insert(name, value);
-    message->set(kRequestIdHeader, request_id);
+    // A dialect may give the request id its vendor's shape.
+    if (message->find(kRequestIdHeader) == message->end()) {
+      message->set(kRequestIdHeader, request_id);
+    }
     message->keep_alive(keep_alive && !state_->stopping.load());
     message->body() = std::move(response.body);
     message->prepare_payload();

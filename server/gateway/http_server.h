@@ -33,9 +33,11 @@ class HttpRequestHandler {
   // The answer to a complete request that met every limit.
   virtual HttpResponse Handle(const HttpRequest& request) = 0;
   // The body of the server's own error answer, in the dialect's shape;
-  // `status` is the HTTP status the server will send.
+  // `status` is the HTTP status the server will send. `target` is the
+  // request target when the request line was read, else empty.
   virtual HttpResponse Reject(HttpRejection rejection, int status,
-                              const std::string& request_id) = 0;
+                              const std::string& request_id,
+                              const std::string& target) = 0;
 };
 
 struct HttpServerOptions {

@@ -37,7 +37,9 @@ class EchoHandler : public HttpRequestHandler {
     return response;
   }
   HttpResponse Reject(HttpRejection rejection, int status,
-                      const std::string& request_id) override {
+                      const std::string& request_id,
+                      const std::string& target) override {
+    (void)target;
     HttpResponse response;
     response.status = status;
     response.body =

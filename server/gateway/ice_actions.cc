@@ -1,6 +1,5 @@
 #include "server/gateway/ice_actions.h"
 
-#include <chrono>
 #include <memory>
 #include <vector>
 
@@ -8,10 +7,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
-#include "google/rpc/error_details.pb.h"
-#include "google/rpc/status.pb.h"
-#include "grpcpp/client_context.h"
 #include "server/gateway/ice_json.h"
+#include "server/gateway/service_call.h"
 
 namespace jobcontrol {
 namespace gateway {
@@ -21,22 +18,7 @@ constexpr int kMaxQueryJobIds = 100;
 
 std::unique_ptr<grpc::ClientContext> RpcContext(
     const IceActionContext& context) {
-  auto rpc = std::make_unique<grpc::ClientContext>();
-  rpc->AddMetadata("authorization",
-                   absl::StrCat("Bearer ", context.bearer_token));
-  rpc->set_deadline(std::chrono::system_clock::now() +
-                    std::chrono::seconds(30));
-  return rpc;
-}
-
-std::string ReasonOf(const grpc::Status& status) {
-  google::rpc::Status details;
-  if (!details.ParseFromString(status.error_details())) return "";
-  for (const auto& any : details.details()) {
-    google::rpc::ErrorInfo info;
-    if (any.UnpackTo(&info)) return info.reason();
-  }
-  return "";
+  return NewServiceCallContext(context.bearer_token);
 }
 
 // A lookup by a caller-supplied id: an unknown (or malformed, hence unknown)
@@ -120,7 +102,7 @@ std::optional<IceError> SubmitDnaJob(const IceActionContext& context,
   const grpc::Status status =
       context.jobs->SubmitJob(RpcContext(context).get(), request, &submitted);
   if (!status.ok()) {
-    if (ReasonOf(status) == "PIPELINE_NOT_FOUND") {
+    if (ErrorReasonOf(status) == "PIPELINE_NOT_FOUND") {
       return IceResourceNotFound(job->pipeline_id());
     }
     return IceErrorFromRpc(status);
@@ -170,7 +152,7 @@ std::optional<IceError> CancelDnaJob(const IceActionContext& context,
   const grpc::Status status =
       context.jobs->CancelJob(RpcContext(context).get(), request, &canceled);
   if (!status.ok()) {
-    if (ReasonOf(status) == "JOB_NOT_QUEUED") {
+    if (ErrorReasonOf(status) == "JOB_NOT_QUEUED") {
       // The state that refused the cancel decides the vendor's code.
       v1::Job current;
       if (auto lookup = GetDnaJob(context, *job_id, &current)) return lookup;

@@ -97,8 +97,10 @@ HttpResponse IceRequestHandler::Handle(const HttpRequest& request) {
 }
 
 HttpResponse IceRequestHandler::Reject(HttpRejection rejection, int status,
-                                       const std::string& request_id) {
+                                       const std::string& request_id,
+                                       const std::string& target) {
   (void)rejection;
+  (void)target;
   return WithIceHeaders(
       RenderIceError(IceHttpRejection(status), request_id, "jobcontrol"),
       request_id);

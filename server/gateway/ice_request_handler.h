@@ -30,7 +30,8 @@ class IceRequestHandler : public HttpRequestHandler {
 
   HttpResponse Handle(const HttpRequest& request) override;
   HttpResponse Reject(HttpRejection rejection, int status,
-                      const std::string& request_id) override;
+                      const std::string& request_id,
+                      const std::string& target) override;
 
  private:
   const CredentialSet* credentials_;
