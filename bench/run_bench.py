@@ -46,17 +46,29 @@ class Bench:
         self.token = secrets.token_hex(16)
         self.ak_id = "BENCHAKID0001"
         self.ak_secret = secrets.token_hex(16)
+        # The MPC gateway's {project_id} is the credential's tenant: a second
+        # credential whose tenant is the MPC project, which owns the editing
+        # jobs the MPC rows cancel (every other scenario is tenant "dev").
+        self.mpc_project = secrets.token_hex(16)  # the shape of a real one
+        self.mpc_token = secrets.token_hex(16)
+        self.mpc_ak_id = "BENCHMPCAK0001"
+        self.mpc_ak_secret = secrets.token_hex(16)
         self.env = dict(os.environ, JOBCTL_TOKEN=self.token,
-                        ICE_ACCESS_KEY_SECRET=self.ak_secret)
+                        ICE_ACCESS_KEY_SECRET=self.ak_secret,
+                        MPC_SECRET_ACCESS_KEY=self.mpc_ak_secret)
         os.makedirs(self.work, exist_ok=True)
         self.credentials = os.path.join(self.work, "credentials.textproto")
         with open(os.open(self.credentials,
                           os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600),
                   "w") as f:
-            f.write('credentials {\n  access_key_id: "%s"\n'
-                    '  access_key_secret: "%s"\n  bearer_token: "%s"\n'
-                    '  tenant: "dev"\n  allowed_actions: "*"\n}\n'
-                    % (self.ak_id, self.ak_secret, self.token))
+            for ak_id, secret, token, tenant in (
+                    (self.ak_id, self.ak_secret, self.token, "dev"),
+                    (self.mpc_ak_id, self.mpc_ak_secret, self.mpc_token,
+                     self.mpc_project)):
+                f.write('credentials {\n  access_key_id: "%s"\n'
+                        '  access_key_secret: "%s"\n  bearer_token: "%s"\n'
+                        '  tenant: "%s"\n  allowed_actions: "*"\n}\n'
+                        % (ak_id, secret, token, tenant))
         os.chmod(self.credentials, 0o600)
 
     # --- processes ---------------------------------------------------------
@@ -129,23 +141,28 @@ class Bench:
             process.wait()
         self.processes = []
 
-    def run_json(self, argv):
+    def run_json(self, argv, token=None):
+        """Runs a bench tool; `token` replaces $JOBCTL_TOKEN (the caller)."""
         argv = [os.path.join(self.bin, argv[0])] + argv[1:]
-        result = subprocess.run(argv, env=self.env, capture_output=True,
+        env = self.env if token is None else dict(self.env,
+                                                  JOBCTL_TOKEN=token)
+        result = subprocess.run(argv, env=env, capture_output=True,
                                 text=True, timeout=600)
         if result.returncode != 0:
             raise RuntimeError("%s failed (%d): %s" %
                                (argv[0], result.returncode, result.stderr))
         return json.loads(result.stdout.strip().splitlines()[-1])
 
-    def bulk_load(self, data_dir, jobs, ids_out=None, ids_limit=0):
+    def bulk_load(self, data_dir, jobs, ids_out=None, ids_limit=0,
+                  tenant="dev", kind="dna"):
         argv = ["bench_bulk_load", "--data_dir=" + data_dir,
-                "--jobs=%d" % jobs, "--tenant=dev"]
+                "--jobs=%d" % jobs, "--tenant=" + tenant, "--kind=" + kind]
         if ids_out:
             argv += ["--ids_out=" + ids_out, "--ids_limit=%d" % ids_limit]
         return self.run_json(argv)
 
-    def grpc_load(self, target, rpc, concurrency, ids_file=None, **extra):
+    def grpc_load(self, target, rpc, concurrency, ids_file=None, token=None,
+                  **extra):
         argv = ["bench_grpc_loadgen", "--target=" + target, "--rpc=" + rpc,
                 "--concurrency=%d" % concurrency,
                 "--threads=%d" % min(concurrency, 2),
@@ -154,7 +171,7 @@ class Bench:
         if ids_file:
             argv.append("--ids_file=" + ids_file)
         argv += ["--%s=%s" % item for item in extra.items()]
-        return self.checked(self.run_json(argv))
+        return self.checked(self.run_json(argv, token))
 
     def checked(self, report):
         """The smoke check: the run issued calls and counted each by status."""
@@ -325,27 +342,51 @@ class Bench:
             data, per_run * (slices + 1), ids, per_run * (slices + 1))
         files = iter(self.ids_slices(ids, slices + 1, per_run))
         query_ids = next(files)
+        # Queued editing jobs of the MPC project, for MPC cancel and for
+        # gRPC CancelJob as that project's caller (the same kind of job).
+        mpc_ids = os.path.join(self.work, "gateway_mpc_ids.txt")
+        self.raw["gateway_mpc_preload"] = self.bulk_load(
+            data, per_run * slices, mpc_ids, per_run * slices,
+            tenant=self.mpc_project, kind="editing")
+        mpc_files = iter(self.ids_slices(mpc_ids, slices, per_run))
         daemon, target, http_target, _ = self.start_daemon(data, http=True)
 
-        def http(action, ids_file):
-            return self.checked(self.run_json(
-                ["bench_http_loadgen", "--target=" + http_target,
-                 "--action=" + action, "--ids_file=" + ids_file,
-                 "--access_key_id=" + self.ak_id,
-                 "--concurrency=%d" % level, "--warmup=" + self.warmup,
-                 "--duration=" + self.duration]))
+        def http(action, ids_file, mpc=False):
+            argv = ["bench_http_loadgen", "--target=" + http_target,
+                    "--action=" + action, "--ids_file=" + ids_file,
+                    "--access_key_id=" + (self.mpc_ak_id if mpc else
+                                          self.ak_id),
+                    "--concurrency=%d" % level, "--warmup=" + self.warmup,
+                    "--duration=" + self.duration]
+            if mpc:
+                argv.append("--project_id=" + self.mpc_project)
+            report = self.checked(self.run_json(argv))
+            if self.smoke:
+                # The smoke test proves the signed path works: the gateway
+                # accepted every request (no 401 for a signature drift).
+                statuses = set(report["status_counts"]) | set(
+                    report["unmeasured_status_counts"])
+                if statuses != {"OK"}:
+                    raise RuntimeError("%s: not every answer was a success: "
+                                       "%s" % (action, report))
+            return report
 
         try:
             pairs = [
-                ("QueryDNAJobList vs GetJob", "GetJob",
+                ("QueryDNAJobList vs GetJob",
                  lambda: http("QueryDNAJobList", query_ids),
                  lambda: self.grpc_load(target, "GetJob", level, query_ids)),
-                ("CancelDNAJob vs CancelJob", "CancelJob",
+                ("CancelDNAJob vs CancelJob",
                  lambda: http("CancelDNAJob", next(files)),
                  lambda: self.grpc_load(target, "CancelJob", level,
                                         next(files))),
+                ("MPC cancel vs CancelJob",
+                 lambda: http("MpcCancelEditingJob", next(mpc_files), True),
+                 lambda: self.grpc_load(target, "CancelJob", level,
+                                        next(mpc_files),
+                                        token=self.mpc_token)),
             ]
-            for name, _, run_http, run_grpc in pairs:
+            for name, run_http, run_grpc in pairs:
                 via_http, direct = self.interleaved(name, run_http, run_grpc)
                 t_http = self.median([self.throughput(r) for r in via_http])
                 t_grpc = self.median([self.throughput(r) for r in direct])

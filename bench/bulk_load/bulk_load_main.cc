@@ -11,6 +11,9 @@
 // up to 256 jobs in each transaction, and because there is no gRPC hop. No
 // user can reach this path: it has no network interface.
 //
+// --kind=editing stores editing jobs (BenchEditingSubmitJobRequest) instead
+// of DNA analysis jobs: what the MPC gateway benchmark cancels.
+//
 // Prints one JSON line: {"jobs": N, "seconds": S, "commits": C}.
 #include <sys/stat.h>
 
@@ -37,6 +40,8 @@ ABSL_FLAG(std::string, data_dir, "",
           "jobcontrold data directory (created if missing); the daemon must "
           "not be running on it");
 ABSL_FLAG(std::string, tenant, "dev", "tenant owning the jobs");
+ABSL_FLAG(std::string, kind, "dna",
+          "dna (DNA analysis jobs) or editing (editing jobs, for MPC)");
 ABSL_FLAG(int64_t, jobs, 1000, "jobs to add");
 ABSL_FLAG(int, threads, 128, "submitting threads");
 ABSL_FLAG(std::string, ids_out, "",
@@ -53,10 +58,12 @@ int main(int argc, char** argv) {
   const std::string tenant = absl::GetFlag(FLAGS_tenant);
   const int64_t total = absl::GetFlag(FLAGS_jobs);
   const int thread_count = std::max(1, absl::GetFlag(FLAGS_threads));
-  if (data_dir.empty() || tenant.empty() || total < 0) {
+  const std::string kind = absl::GetFlag(FLAGS_kind);
+  if (data_dir.empty() || tenant.empty() || total < 0 ||
+      (kind != "dna" && kind != "editing")) {
     std::fprintf(stderr,
                  "bench_bulk_load: --data_dir and --tenant are required, "
-                 "--jobs >= 0\n");
+                 "--jobs >= 0, --kind dna or editing\n");
     return 2;
   }
   mkdir(data_dir.c_str(), 0700);
@@ -82,7 +89,11 @@ int main(int argc, char** argv) {
     threads.emplace_back([&] {
       for (int64_t i = next++; i < total && !failed; i = next++) {
         const jobcontrol::v1::SubmitJobRequest request =
-            jobcontrol::bench::BenchSubmitJobRequest(static_cast<int>(i));
+            kind == "editing"
+                ? jobcontrol::bench::BenchEditingSubmitJobRequest(
+                      static_cast<int>(i))
+                : jobcontrol::bench::BenchSubmitJobRequest(
+                      static_cast<int>(i));
         const absl::Status valid =
             jobcontrol::ValidateSubmitJobRequest(request);
         absl::StatusOr<jobcontrol::SubmitResult> result =

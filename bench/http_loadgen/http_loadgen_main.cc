@@ -1,21 +1,31 @@
-// bench_http_loadgen: drives one ICE action of jobcontrold's HTTP gateway at
-// a fixed concurrency for a fixed time, over HTTP/1.1 keep-alive (one
-// connection per concurrent caller, each a closed loop), and prints one
+// bench_http_loadgen: drives one action of jobcontrold's HTTP gateway, ICE
+// or MPC, at a fixed concurrency for a fixed time, over HTTP/1.1 keep-alive
+// (one connection per concurrent caller, each a closed loop), and prints one
 // JSON line in bench_grpc_loadgen's format (LoadReport).
 //
-// Every request is signed as Alibaba Cloud's V1 SDKs (@alicloud/pop-core)
-// sign it: GET with every parameter in the query, a fresh Timestamp and
-// SignatureNonce, HMAC-SHA1 signature V1. The signing is the server's own
-// code (server/gateway/ice_signature_v1.h, percent_encoding.h), so client
-// and server cannot drift apart; the gateway still checks the signature,
-// timestamp and nonce of every request, as for any caller.
+// Every request is signed the way the vendor's SDK signs it, by the server's
+// own signing code, so client and server cannot drift apart; the gateway
+// still checks every signature, as for any caller:
+// - ICE (Alibaba Cloud @alicloud/pop-core): GET with every parameter in the
+//   query, a fresh Timestamp and SignatureNonce, HMAC-SHA1 signature V1
+//   (server/gateway/ice_signature_v1.h, percent_encoding.h). The secret comes
+//   from $ICE_ACCESS_KEY_SECRET.
+// - MPC (Huawei Cloud @huaweicloud/huaweicloud-sdk-core AKSKSigner):
+//   SDK-HMAC-SHA256 over host, X-Project-Id and a fresh X-Sdk-Date, with the
+//   SHA-256 of the (empty) body as payload hash (server/gateway/
+//   mpc_signature.h). The secret comes from $MPC_SECRET_ACCESS_KEY.
 //
-// Actions: CancelDNAJob (each id of --ids_file used once: cancel queued
-// jobs) and QueryDNAJobList (one id per request, cycling over --ids_file).
-// Calls are counted by HTTP status, with the ICE error Code for non-200
-// answers ("400 SignatureNonceUsed"); a run with any non-200 answer, or
-// a broken connection ("IO_ERROR"), is not clean and reports no
-// throughput. The secret comes from $ICE_ACCESS_KEY_SECRET.
+// Actions: CancelDNAJob and MpcCancelEditingJob (DELETE
+// /v2/{project_id}/editing/jobs/{job_id}) use each id of --ids_file once:
+// they cancel queued jobs. QueryDNAJobList and MpcListEditingJobs (GET
+// /v2/{project_id}/editing/jobs?job_id=) ask for one id per request,
+// cycling over --ids_file.
+//
+// Calls are counted by HTTP status, with the vendor's error code for
+// answers other than the action's success status ("400 SignatureNonceUsed",
+// "403 MPC.10213"); a run with any such answer, or a broken connection
+// ("IO_ERROR"), is not clean and reports no throughput. The success status
+// (ICE 200, MPC cancel 204, MPC list 200) is counted as "OK".
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -27,6 +37,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <map>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -46,11 +57,17 @@
 #include "bench/loadgen/load_report.h"
 #include "server/gateway/form_decoding.h"
 #include "server/gateway/ice_signature_v1.h"
+#include "server/gateway/message_digests.h"
+#include "server/gateway/mpc_routes.h"
+#include "server/gateway/mpc_signature.h"
 #include "server/gateway/percent_encoding.h"
 
 ABSL_FLAG(std::string, target, "127.0.0.1:8080", "gateway host:port (IPv4)");
 ABSL_FLAG(std::string, action, "QueryDNAJobList",
-          "CancelDNAJob or QueryDNAJobList");
+          "CancelDNAJob, QueryDNAJobList, MpcCancelEditingJob or "
+          "MpcListEditingJobs");
+ABSL_FLAG(std::string, project_id, "",
+          "MPC project_id (the credential's tenant); MPC actions only");
 ABSL_FLAG(std::string, ids_file, "", "job ids, one per line");
 ABSL_FLAG(std::string, access_key_id, "", "AccessKeyId of the signer");
 ABSL_FLAG(int, concurrency, 1, "connections, one closed-loop caller each");
@@ -85,9 +102,12 @@ class Connection {
                    sizeof(address)) == 0;
   }
 
-  // Sends `request`, reads one response; its status ("200", "400 <Code>")
-  // or "IO_ERROR" (the connection is then unusable).
-  std::string RoundTrip(const std::string& request) {
+  // Sends `request`, reads one response; its status, followed for any
+  // status but `success` by the value of the body's JSON member `code_key`
+  // ("400 SignatureNonceUsed"), or "IO_ERROR" (the connection is then
+  // unusable).
+  std::string RoundTrip(const std::string& request, absl::string_view success,
+                        absl::string_view code_key) {
     size_t sent = 0;
     while (sent < request.size()) {
       const ssize_t n = send(fd_, request.data() + sent, request.size() - sent,
@@ -116,19 +136,25 @@ class Connection {
             &content_length);
       }
     }
-    if (!has_length) return Broken();  // the gateway always sends one
+    // The gateway sends a length with every answer that may have a body;
+    // a 204 has none, and no length.
+    if (status == "204" && !has_length) {
+      has_length = true;
+      content_length = 0;
+    }
+    if (!has_length) return Broken();
     const size_t total = header_end + 4 + content_length;
     while (buffer_.size() < total) {
       if (!Fill()) return Broken();
     }
     std::string result = status;
-    if (status != "200") {
+    if (status != success) {
       const absl::string_view body(buffer_.data() + header_end + 4,
                                    content_length);
-      constexpr absl::string_view kCode = "\"Code\":\"";
-      const size_t at = body.find(kCode);
+      const std::string key = absl::StrCat("\"", code_key, "\":\"");
+      const size_t at = body.find(key);
       if (at != absl::string_view::npos) {
-        const size_t start = at + kCode.size();
+        const size_t start = at + key.size();
         const size_t end = body.find('"', start);
         absl::StrAppend(&result, " ", body.substr(start, end - start));
       }
@@ -162,8 +188,31 @@ struct Caller {
   bool source_exhausted = false;
 };
 
+// What differs between the actions.
+struct Action {
+  std::string name;
+  bool mpc = false;
+  bool single_use = false;     // each id once (cancel)
+  std::string success;         // the HTTP status of a success
+  std::string code_key;        // the JSON member holding the error code
+};
+
+std::optional<Action> ActionNamed(const std::string& name) {
+  if (name == "CancelDNAJob") return Action{name, false, true, "200", "Code"};
+  if (name == "QueryDNAJobList") {
+    return Action{name, false, false, "200", "Code"};
+  }
+  if (name == "MpcCancelEditingJob") {
+    return Action{name, true, true, "204", "error_code"};
+  }
+  if (name == "MpcListEditingJobs") {
+    return Action{name, true, false, "200", "error_code"};
+  }
+  return std::nullopt;
+}
+
 // The signed GET request for `action` on `job_id`, as pop-core sends it.
-std::string SignedRequest(const std::string& host_header,
+std::string IceSignedRequest(const std::string& host_header,
                           const std::string& action,
                           const std::string& job_id,
                           const std::string& access_key_id,
@@ -194,33 +243,85 @@ std::string SignedRequest(const std::string& host_header,
                       "application/json\r\nConnection: keep-alive\r\n\r\n");
 }
 
+// The signed MPC request on `job_id` (cancel: DELETE .../jobs/{job_id};
+// list: GET .../jobs?job_id=), as the SDK core's AKSKSigner signs it: the
+// signed headers host, x-project-id and x-sdk-date (sorted), the payload
+// hash the SHA-256 of the empty body.
+std::string MpcSignedRequest(const std::string& host_header, bool cancel,
+                             const std::string& project_id,
+                             const std::string& job_id,
+                             const std::string& access_key_id,
+                             const std::string& secret) {
+  using jobcontrol::gateway::LowerHex;
+  using jobcontrol::gateway::Sha256;
+  const std::string method = cancel ? "DELETE" : "GET";
+  const std::string jobs_path =
+      absl::StrCat("/v2/", project_id, "/editing/jobs");
+  const std::string path =
+      cancel ? absl::StrCat(jobs_path, "/", job_id) : jobs_path;
+  const ParamList query =
+      cancel ? ParamList{} : ParamList{{"job_id", job_id}};
+  const std::string sdk_date = absl::FormatTime(
+      "%Y%m%dT%H%M%SZ", absl::Now(), absl::UTCTimeZone());
+  const std::vector<std::pair<std::string, std::string>> headers = {
+      {"host", host_header},
+      {"x-project-id", project_id},
+      {"x-sdk-date", sdk_date},
+  };
+  const std::vector<std::string> signed_headers = {"host", "x-project-id",
+                                                   "x-sdk-date"};
+  const std::string canonical = jobcontrol::gateway::MpcCanonicalRequest(
+      method, path, query, headers, signed_headers, LowerHex(Sha256("")));
+  const std::string signature = jobcontrol::gateway::MpcSignature(
+      secret, jobcontrol::gateway::MpcStringToSign(sdk_date, canonical));
+  const std::string target =
+      cancel ? path
+             : absl::StrCat(path, "?job_id=",
+                            jobcontrol::gateway::AcsPercentEncode(job_id));
+  return absl::StrCat(
+      method, " ", target, " HTTP/1.1\r\nHost: ", host_header,
+      "\r\nX-Project-Id: ", project_id, "\r\nX-Sdk-Date: ", sdk_date,
+      "\r\nAuthorization: ", jobcontrol::gateway::kMpcSignatureAlgorithm,
+      " Access=", access_key_id,
+      ", SignedHeaders=host;x-project-id;x-sdk-date, Signature=", signature,
+      "\r\nUser-Agent: jobcontrol-bench\r\nAccept: application/json\r\n"
+      "Connection: keep-alive\r\n\r\n");
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
-      "Drives a signed ICE action of the HTTP gateway; prints a JSON "
+      "Drives a signed ICE or MPC action of the HTTP gateway; prints a JSON "
       "report.\nUsage: ICE_ACCESS_KEY_SECRET=... bench_http_loadgen "
       "--target=127.0.0.1:8080 --access_key_id=AKID --action=CancelDNAJob "
-      "--ids_file=ids.txt --concurrency=16 --duration=5s");
+      "--ids_file=ids.txt --concurrency=16 --duration=5s\n"
+      "       MPC_SECRET_ACCESS_KEY=... bench_http_loadgen ... "
+      "--action=MpcCancelEditingJob --project_id=PROJECT ...");
   absl::ParseCommandLine(argc, argv);
   const std::string target = absl::GetFlag(FLAGS_target);
-  const std::string action = absl::GetFlag(FLAGS_action);
+  const std::optional<Action> action = ActionNamed(absl::GetFlag(FLAGS_action));
+  const std::string project_id = absl::GetFlag(FLAGS_project_id);
   const std::string access_key_id = absl::GetFlag(FLAGS_access_key_id);
   const int concurrency = absl::GetFlag(FLAGS_concurrency);
   const absl::Duration warmup = absl::GetFlag(FLAGS_warmup);
   const absl::Duration duration = absl::GetFlag(FLAGS_duration);
-  const char* secret_env = std::getenv("ICE_ACCESS_KEY_SECRET");
+  const char* secret_env = std::getenv(
+      action && action->mpc ? "MPC_SECRET_ACCESS_KEY" : "ICE_ACCESS_KEY_SECRET");
   const size_t colon = target.rfind(':');
   int port = 0;
   if (colon == std::string::npos ||
-      !absl::SimpleAtoi(target.substr(colon + 1), &port) ||
-      (action != "CancelDNAJob" && action != "QueryDNAJobList") ||
+      !absl::SimpleAtoi(target.substr(colon + 1), &port) || !action ||
+      (action->mpc && !jobcontrol::gateway::IsValidMpcId(project_id)) ||
       access_key_id.empty() || secret_env == nullptr || concurrency < 1 ||
       duration <= absl::ZeroDuration() || warmup < absl::ZeroDuration()) {
     std::fprintf(stderr,
                  "bench_http_loadgen: needs --target=HOST:PORT, --action "
-                 "CancelDNAJob or QueryDNAJobList, --access_key_id, "
-                 "$ICE_ACCESS_KEY_SECRET, --concurrency >= 1, --duration > 0\n");
+                 "CancelDNAJob, QueryDNAJobList, MpcCancelEditingJob or "
+                 "MpcListEditingJobs, --access_key_id, the secret "
+                 "($ICE_ACCESS_KEY_SECRET, or $MPC_SECRET_ACCESS_KEY and a "
+                 "valid --project_id for MPC), --concurrency >= 1, "
+                 "--duration > 0\n");
     return 2;
   }
   const std::string host = target.substr(0, colon);
@@ -231,7 +332,7 @@ int main(int argc, char** argv) {
                  std::string(ids.status().message()).c_str());
     return 2;
   }
-  const bool single_use = action == "CancelDNAJob";
+  const bool single_use = action->single_use;
 
   std::atomic<uint64_t> next_id{0};
   const Clock::time_point measure_start =
@@ -256,15 +357,22 @@ int main(int argc, char** argv) {
           caller.source_exhausted = true;
           return;
         }
-        const std::string request = SignedRequest(
-            target, action, (*ids)[index % ids->size()], access_key_id,
-            secret, absl::StrCat(nonce_prefix, "-", c, "-", sequence));
+        const std::string& job_id = (*ids)[index % ids->size()];
+        const std::string request =
+            action->mpc
+                ? MpcSignedRequest(target,
+                                   action->name == "MpcCancelEditingJob",
+                                   project_id, job_id, access_key_id, secret)
+                : IceSignedRequest(
+                      target, action->name, job_id, access_key_id, secret,
+                      absl::StrCat(nonce_prefix, "-", c, "-", sequence));
         const Clock::time_point start = Clock::now();
-        const std::string status = connection.RoundTrip(request);
+        const std::string status =
+            connection.RoundTrip(request, action->success, action->code_key);
         const Clock::time_point done = Clock::now();
         if (start >= measure_start && done <= end) {
           ++caller.measured[status];
-          if (status == "200") {
+          if (status == action->success) {
             caller.latencies_ns.push_back(
                 std::chrono::duration_cast<std::chrono::nanoseconds>(done -
                                                                      start)
@@ -280,7 +388,10 @@ int main(int argc, char** argv) {
   for (std::thread& thread : threads) thread.join();
 
   jobcontrol::bench::LoadReport report;
-  report.method = absl::StrCat("ICE ", action, " (signature V1)");
+  report.method =
+      action->mpc
+          ? absl::StrCat("MPC ", action->name, " (SDK-HMAC-SHA256)")
+          : absl::StrCat("ICE ", action->name, " (signature V1)");
   report.target = target;
   report.concurrency = concurrency;
   report.threads = concurrency;
@@ -289,12 +400,14 @@ int main(int argc, char** argv) {
   report.duration_s = absl::ToDoubleSeconds(duration);
   std::vector<int64_t> latencies;
   for (Caller& caller : callers) {
-    // LoadReport counts "OK" as success: 200 is this protocol's OK.
+    // LoadReport counts "OK" as success: the action's success status.
     for (const auto& [status, count] : caller.measured) {
-      report.status_counts[status == "200" ? "OK" : status] += count;
+      report.status_counts[status == action->success ? "OK" : status] +=
+          count;
     }
     for (const auto& [status, count] : caller.unmeasured) {
-      report.unmeasured_status_counts[status == "200" ? "OK" : status] +=
+      report.unmeasured_status_counts[status == action->success ? "OK"
+                                                                : status] +=
           count;
     }
     report.source_exhausted |= caller.source_exhausted;

@@ -32,6 +32,30 @@ v1::SubmitJobRequest BenchSubmitJobRequest(int variant) {
   return request;
 }
 
+v1::SubmitJobRequest BenchEditingSubmitJobRequest(int variant) {
+  v1::SubmitJobRequest request;
+  v1::EditingSpec* editing = request.mutable_job()->mutable_editing();
+  for (int clip = 0; clip < 2; ++clip) {
+    v1::EditingInput* input = editing->add_inputs();
+    input->mutable_media()->set_uri(absl::StrFormat(
+        "obs://bench-media-bucket/uploads/2024/06/clip-%08d-%d.mp4", variant,
+        clip));
+    input->mutable_media()->set_region("cn-north-4");
+    input->mutable_timeline_start()->set_seconds(10 * clip);
+    input->mutable_timeline_end()->set_seconds(10 * clip + 5);
+  }
+  editing->mutable_output()->set_uri("obs://bench-media-bucket/edited/");
+  editing->mutable_output()->set_region("cn-north-4");
+  editing->mutable_output()->set_file_name(
+      absl::StrFormat("edited-%08d.mp4", variant));
+  (*editing->mutable_settings())["resolution_adaptation"] = "OPEN";
+  (*editing->mutable_settings())["format"] = "MP4";
+  (*editing->mutable_settings())["editing_type"] = "0";
+  request.mutable_job()->set_user_data(
+      absl::StrFormat(R"({"order":"bench-%08d"})", variant));
+  return request;
+}
+
 std::vector<grpc::ByteBuffer> SubmitJobRequests(int count) {
   std::vector<grpc::ByteBuffer> requests;
   for (int i = 0; i < count; ++i) {

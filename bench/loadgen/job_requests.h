@@ -32,6 +32,12 @@ grpc::ByteBuffer SerializeToByteBuffer(
 // loader stores exactly these, so preloaded rows have the size of real ones.
 v1::SubmitJobRequest BenchSubmitJobRequest(int variant);
 
+// An editing job the way Huawei Cloud MPC's CreateEditingJobs makes one (two
+// OBS inputs cut to a time range, an OBS output, MPC editing_settings, user
+// data), made distinct by `variant`; no request_id. The bulk loader stores
+// these for the MPC gateway benchmark (the MPC API sees only editing jobs).
+v1::SubmitJobRequest BenchEditingSubmitJobRequest(int variant);
+
 // `count` (>= 1) distinct BenchSubmitJobRequests.
 std::vector<grpc::ByteBuffer> SubmitJobRequests(int count);
 // One request per id, in order.
