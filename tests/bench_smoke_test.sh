@@ -3,7 +3,9 @@
 # jobcontrold and bench_baseline_server on 127.0.0.1 port 0, each load
 # generator for about a second. It asserts only that the scenario ran and that
 # every call it issued was counted by status (run_bench.py fails otherwise),
-# never a speed: the full measurement is scripts/bench.
+# never a speed: the full measurement is scripts/bench. The gateway scenario
+# also requires every signed ICE and MPC request to be answered with its
+# success status (200, MPC cancel 204), so a signer drift fails it.
 #
 # Usage: bench_smoke_test.sh <bin dir> <scenario>
 set -euo pipefail
