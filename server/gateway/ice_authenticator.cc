@@ -7,6 +7,7 @@
 #include "server/gateway/ice_signature_v1.h"
 #include "server/gateway/ice_signature_v3.h"
 #include "server/gateway/message_digests.h"
+#include "server/gateway/signed_authorization.h"
 
 namespace jobcontrol {
 namespace gateway {
@@ -114,8 +115,8 @@ const config::Credential* IceAuthenticator::AuthenticateV3(
     const HttpRequest& request, const IceParameters& params, absl::Time now,
     IceError* error) const {
   std::string why;
-  auto authorization =
-      ParseIceV3Authorization(*request.FindHeader("authorization"), &why);
+  auto authorization = ParseSignedAuthorization(
+      *request.FindHeader("authorization"), kIceV3AccessKeyPart, &why);
   if (!authorization) {
     *error = IceIncompleteSignature(why);
     return nullptr;
@@ -137,11 +138,7 @@ const config::Credential* IceAuthenticator::AuthenticateV3(
   for (const char* header : {"x-acs-date", "x-acs-signature-nonce",
                              "x-acs-action", "x-acs-version", "host"}) {
     if (request.FindHeader(header) == nullptr) continue;
-    bool is_signed = false;
-    for (const std::string& name : authorization->signed_headers) {
-      is_signed = is_signed || name == header;
-    }
-    if (!is_signed) {
+    if (!authorization->Signs(header)) {
       *error = IceIncompleteSignature(
           absl::StrCat("SignedHeaders must include ", header, "."));
       return nullptr;

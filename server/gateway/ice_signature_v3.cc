@@ -12,52 +12,6 @@
 namespace jobcontrol {
 namespace gateway {
 
-std::optional<IceV3Authorization> ParseIceV3Authorization(
-    absl::string_view header, std::string* why) {
-  header = absl::StripAsciiWhitespace(header);
-  const size_t space = header.find(' ');
-  if (space == absl::string_view::npos) {
-    *why =
-        "Authorization must be '<algorithm> Credential=...,"
-        "SignedHeaders=...,Signature=...'.";
-    return std::nullopt;
-  }
-  IceV3Authorization out;
-  out.algorithm = std::string(header.substr(0, space));
-  bool has_signed_headers = false;
-  for (absl::string_view part : absl::StrSplit(header.substr(space + 1), ',')) {
-    part = absl::StripAsciiWhitespace(part);
-    const size_t equals = part.find('=');
-    if (equals == absl::string_view::npos) continue;
-    const absl::string_view key = part.substr(0, equals);
-    const absl::string_view value = part.substr(equals + 1);
-    if (key == "Credential") {
-      out.access_key_id = std::string(value);
-    } else if (key == "SignedHeaders") {
-      has_signed_headers = true;
-      for (absl::string_view name : absl::StrSplit(value, ';')) {
-        if (name.empty()) continue;
-        out.signed_headers.push_back(absl::AsciiStrToLower(name));
-      }
-    } else if (key == "Signature") {
-      out.signature = std::string(value);
-    }
-  }
-  if (out.access_key_id.empty()) {
-    *why = "Authorization has no Credential.";
-    return std::nullopt;
-  }
-  if (!has_signed_headers || out.signed_headers.empty()) {
-    *why = "Authorization has no SignedHeaders.";
-    return std::nullopt;
-  }
-  if (out.signature.empty()) {
-    *why = "Authorization has no Signature.";
-    return std::nullopt;
-  }
-  return out;
-}
-
 std::string IceV3CanonicalRequest(
     absl::string_view method, absl::string_view path, const ParamList& query,
     const std::vector<std::pair<std::string, std::string>>& headers,

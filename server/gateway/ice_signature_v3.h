@@ -17,18 +17,9 @@ namespace gateway {
 
 inline constexpr char kIceV3Algorithm[] = "ACS3-HMAC-SHA256";
 
+// The access key part of its Authorization header (signed_authorization.h):
 // "ACS3-HMAC-SHA256 Credential=<id>,SignedHeaders=<a;b>,Signature=<hex>".
-struct IceV3Authorization {
-  std::string algorithm;
-  std::string access_key_id;
-  std::vector<std::string> signed_headers;  // lower-cased, as listed
-  std::string signature;
-};
-
-// Parses an Authorization header value. nullopt, with `*why` saying what is
-// wrong, when a part is missing or empty.
-std::optional<IceV3Authorization> ParseIceV3Authorization(
-    absl::string_view header, std::string* why);
+inline constexpr char kIceV3AccessKeyPart[] = "Credential";
 
 // Method "\n" CanonicalURI "\n" CanonicalQueryString "\n" CanonicalHeaders
 // "\n" SignedHeaders "\n" HashedPayload, where the query is sorted by name,

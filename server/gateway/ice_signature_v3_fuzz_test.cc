@@ -15,6 +15,7 @@
 #include "absl/strings/str_split.h"
 #include "server/gateway/form_decoding.h"
 #include "server/gateway/ice_signature_v3.h"
+#include "server/gateway/signed_authorization.h"
 
 using namespace jobcontrol::gateway;  // NOLINT: test target
 
@@ -22,7 +23,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string input(reinterpret_cast<const char*>(data), size);
   std::vector<std::string> lines = absl::StrSplit(input, '\n');
   std::string why;
-  auto authorization = ParseIceV3Authorization(lines[0], &why);
+  auto authorization =
+      ParseSignedAuthorization(lines[0], kIceV3AccessKeyPart, &why);
   if (!authorization) {
     if (why.empty()) std::abort();
     return 0;

@@ -4,6 +4,7 @@
 
 #include "gtest/gtest.h"
 #include "server/gateway/message_digests.h"
+#include "server/gateway/signed_authorization.h"
 
 namespace jobcontrol {
 namespace gateway {
@@ -33,12 +34,12 @@ ParamList VectorQuery() {
 
 TEST(IceSignatureV3Test, MatchesTheVendorSigner) {
   std::string why;
-  auto authorization = ParseIceV3Authorization(
+  auto authorization = ParseSignedAuthorization(
       "ACS3-HMAC-SHA256 Credential=YourAccessKeyId,SignedHeaders=host;"
       "x-acs-action;x-acs-content-sha256;x-acs-date;x-acs-signature-nonce;"
       "x-acs-version,Signature="
       "379fb0c39615b4021e50f39d8bec8b00c3e0e12e391271079ac9a3ed292e4cdf",
-      &why);
+      kIceV3AccessKeyPart, &why);
   ASSERT_TRUE(authorization.has_value()) << why;
   EXPECT_EQ(authorization->access_key_id, "YourAccessKeyId");
   const std::string canonical = IceV3CanonicalRequest(
@@ -86,7 +87,9 @@ TEST(IceSignatureV3Test, IncompleteAuthorizationsAreRejected) {
         "ACS3-HMAC-SHA256 Credential=id,Signature=a",
         "ACS3-HMAC-SHA256 Credential=id,SignedHeaders=,Signature=a",
         "ACS3-HMAC-SHA256 Credential=id,SignedHeaders=host"}) {
-    EXPECT_FALSE(ParseIceV3Authorization(bad, &why).has_value()) << bad;
+    EXPECT_FALSE(
+        ParseSignedAuthorization(bad, kIceV3AccessKeyPart, &why).has_value())
+        << bad;
     EXPECT_FALSE(why.empty()) << bad;
   }
 }

@@ -6,19 +6,13 @@
 #include "absl/strings/str_cat.h"
 #include "server/gateway/message_digests.h"
 #include "server/gateway/mpc_signature.h"
+#include "server/gateway/signed_authorization.h"
 
 namespace jobcontrol {
 namespace gateway {
 namespace {
 
 constexpr char kUnsignedPayload[] = "UNSIGNED-PAYLOAD";
-
-bool IsSigned(const MpcAuthorization& authorization, absl::string_view name) {
-  for (const std::string& header : authorization.signed_headers) {
-    if (header == name) return true;
-  }
-  return false;
-}
 
 }  // namespace
 
@@ -70,8 +64,8 @@ const config::Credential* MpcAuthenticator::AuthenticateAkSk(
     return nullptr;
   }
   std::string why;
-  auto authorization =
-      ParseMpcAuthorization(*request.FindHeader("authorization"), &why);
+  auto authorization = ParseSignedAuthorization(
+      *request.FindHeader("authorization"), kMpcAccessKeyPart, &why);
   if (!authorization) {
     *error = MpcAuthenticationFailed(why);
     return nullptr;
@@ -84,14 +78,14 @@ const config::Credential* MpcAuthenticator::AuthenticateAkSk(
   // Whatever decides when the request was made, for which project, or which
   // body it carries must be signed, or it could be changed in transit.
   const std::string* sdk_date = request.FindHeader("x-sdk-date");
-  if (sdk_date == nullptr || !IsSigned(*authorization, "x-sdk-date")) {
+  if (sdk_date == nullptr || !authorization->Signs("x-sdk-date")) {
     *error = MpcAuthenticationFailed("X-Sdk-Date must be sent and signed.");
     return nullptr;
   }
   for (const char* header :
        {"host", "x-project-id", "x-project_id", "x-sdk-content-sha256"}) {
     if (request.FindHeader(header) != nullptr &&
-        !IsSigned(*authorization, header)) {
+        !authorization->Signs(header)) {
       *error = MpcAuthenticationFailed(
           absl::StrCat("SignedHeaders must include ", header, "."));
       return nullptr;

@@ -13,51 +13,6 @@
 namespace jobcontrol {
 namespace gateway {
 
-std::optional<MpcAuthorization> ParseMpcAuthorization(absl::string_view header,
-                                                      std::string* why) {
-  header = absl::StripAsciiWhitespace(header);
-  const size_t space = header.find(' ');
-  if (space == absl::string_view::npos || space == 0) {
-    *why =
-        "Authorization must be '<algorithm> Access=..., SignedHeaders=..., "
-        "Signature=...'.";
-    return std::nullopt;
-  }
-  MpcAuthorization out;
-  out.algorithm = std::string(header.substr(0, space));
-  for (absl::string_view part : absl::StrSplit(header.substr(space + 1), ',')) {
-    part = absl::StripAsciiWhitespace(part);
-    const size_t equals = part.find('=');
-    if (equals == absl::string_view::npos) continue;
-    const absl::string_view key = part.substr(0, equals);
-    const absl::string_view value = part.substr(equals + 1);
-    if (key == "Access") {
-      out.access_key_id = std::string(value);
-    } else if (key == "SignedHeaders") {
-      out.signed_headers.clear();
-      for (absl::string_view name : absl::StrSplit(value, ';')) {
-        if (!name.empty())
-          out.signed_headers.push_back(absl::AsciiStrToLower(name));
-      }
-    } else if (key == "Signature") {
-      out.signature = std::string(value);
-    }
-  }
-  if (out.access_key_id.empty()) {
-    *why = "Authorization has no Access.";
-    return std::nullopt;
-  }
-  if (out.signed_headers.empty()) {
-    *why = "Authorization has no SignedHeaders.";
-    return std::nullopt;
-  }
-  if (out.signature.empty()) {
-    *why = "Authorization has no Signature.";
-    return std::nullopt;
-  }
-  return out;
-}
-
 std::string MpcCanonicalUri(absl::string_view path) {
   std::vector<std::string> segments;
   for (absl::string_view segment : absl::StrSplit(path, '/')) {

@@ -19,19 +19,9 @@ namespace gateway {
 
 inline constexpr char kMpcSignatureAlgorithm[] = "SDK-HMAC-SHA256";
 
+// The access key part of its Authorization header (signed_authorization.h):
 // "SDK-HMAC-SHA256 Access=<ak>, SignedHeaders=<a;b>, Signature=<hex>".
-struct MpcAuthorization {
-  std::string algorithm;
-  std::string access_key_id;
-  std::vector<std::string> signed_headers;  // lower-cased, as listed
-  std::string signature;
-};
-
-// Parses an Authorization header value; parts are separated by ',' with
-// optional spaces. nullopt, with `*why` saying what is wrong, when the
-// algorithm, Access, SignedHeaders or Signature is missing or empty.
-std::optional<MpcAuthorization> ParseMpcAuthorization(absl::string_view header,
-                                                      std::string* why);
+inline constexpr char kMpcAccessKeyPart[] = "Access";
 
 // The path as signed: split on '/', each segment escaped as
 // AcsPercentEncode does (A-Z a-z 0-9 _ - ~ . kept), re-joined, with a '/'

@@ -17,6 +17,7 @@
 #include "absl/time/time.h"
 #include "server/gateway/form_decoding.h"
 #include "server/gateway/mpc_signature.h"
+#include "server/gateway/signed_authorization.h"
 
 using namespace jobcontrol::gateway;  // NOLINT: test target
 
@@ -32,7 +33,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     std::abort();
   }
   std::string why;
-  auto authorization = ParseMpcAuthorization(lines[0], &why);
+  auto authorization =
+      ParseSignedAuthorization(lines[0], kMpcAccessKeyPart, &why);
   if (!authorization) {
     if (why.empty()) std::abort();
     return 0;

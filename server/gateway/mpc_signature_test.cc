@@ -4,6 +4,7 @@
 
 #include "absl/time/time.h"
 #include "gtest/gtest.h"
+#include "server/gateway/signed_authorization.h"
 
 namespace jobcontrol {
 namespace gateway {
@@ -14,11 +15,11 @@ constexpr char kEmptyBodySha256[] =
 
 TEST(MpcSignatureTest, MatchesTheDocumentedVector) {
   std::string why;
-  auto authorization = ParseMpcAuthorization(
+  auto authorization = ParseSignedAuthorization(
       "SDK-HMAC-SHA256 Access=AccessKey, SignedHeaders=x-sdk-date, "
       "Signature="
       "5a2ce64c865e0e6046321c6f3d5a77ba8413eeaf355c3166c03d58d02ac79624",
-      &why);
+      kMpcAccessKeyPart, &why);
   ASSERT_TRUE(authorization.has_value()) << why;
   EXPECT_EQ(authorization->algorithm, "SDK-HMAC-SHA256");
   EXPECT_EQ(authorization->access_key_id, "AccessKey");
@@ -69,21 +70,23 @@ TEST(MpcSignatureTest, CanonicalHeadersTrimAndFollowSignedOrder) {
 
 TEST(MpcSignatureTest, AuthorizationPartsAreRequired) {
   std::string why;
-  EXPECT_FALSE(ParseMpcAuthorization("SDK-HMAC-SHA256", &why));
-  EXPECT_FALSE(why.empty());
-  EXPECT_FALSE(ParseMpcAuthorization(
-      "SDK-HMAC-SHA256 SignedHeaders=a, Signature=b", &why));
-  EXPECT_EQ(why, "Authorization has no Access.");
   EXPECT_FALSE(
-      ParseMpcAuthorization("SDK-HMAC-SHA256 Access=a, Signature=b", &why));
+      ParseSignedAuthorization("SDK-HMAC-SHA256", kMpcAccessKeyPart, &why));
+  EXPECT_FALSE(why.empty());
+  EXPECT_FALSE(ParseSignedAuthorization(
+      "SDK-HMAC-SHA256 SignedHeaders=a, Signature=b", kMpcAccessKeyPart, &why));
+  EXPECT_EQ(why, "Authorization has no Access.");
+  EXPECT_FALSE(ParseSignedAuthorization("SDK-HMAC-SHA256 Access=a, Signature=b",
+                                        kMpcAccessKeyPart, &why));
   EXPECT_EQ(why, "Authorization has no SignedHeaders.");
-  EXPECT_FALSE(ParseMpcAuthorization(
-      "SDK-HMAC-SHA256 Access=a, SignedHeaders=x-sdk-date", &why));
+  EXPECT_FALSE(ParseSignedAuthorization(
+      "SDK-HMAC-SHA256 Access=a, SignedHeaders=x-sdk-date", kMpcAccessKeyPart,
+      &why));
   EXPECT_EQ(why, "Authorization has no Signature.");
   // The Go SDK's ", " separator and a bare ',' both parse.
-  EXPECT_TRUE(ParseMpcAuthorization(
+  EXPECT_TRUE(ParseSignedAuthorization(
       "SDK-HMAC-SHA256 Access=a,SignedHeaders=Host;X-Sdk-Date,Signature=b",
-      &why));
+      kMpcAccessKeyPart, &why));
 }
 
 TEST(MpcSignatureTest, SdkDateHasExactlyTheVendorShape) {
