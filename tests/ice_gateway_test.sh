@@ -28,29 +28,9 @@ for module in @alicloud/pop-core @alicloud/openapi-client; do
   fi
 done
 
-tmp="$(mktemp -d)"
-pids=()
-drain_pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do
-    if kill -0 "${pid}" 2>/dev/null; then kill -KILL "${pid}" 2>/dev/null || true; fi
-  done
-  for pid in "${drain_pids[@]}"; do kill "${pid}" 2>/dev/null || true; done
-  rm -rf "${tmp}"
-}
-trap cleanup EXIT
+source "${repo_root}/tests/gateway_test_support.sh"
 
-fail() {
-  echo "FAIL: $*" >&2
-  for log in "${tmp}"/*.log; do
-    [[ -f "${log}" ]] || continue
-    echo "--- ${log##*/} ---" >&2
-    cat "${log}" >&2
-  done
-  exit 1
-}
-
-token_t1="ice-test-token-t1-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
+token_t1="ice-test-token-t1-$(random_suffix)"
 cat >"${tmp}/creds.textproto" <<CREDS
 credentials {
   access_key_id: "ice-test-t1"
@@ -62,14 +42,14 @@ credentials {
 credentials {
   access_key_id: "ice-test-t2"
   access_key_secret: "ice-test-secret-t2"
-  bearer_token: "ice-test-token-t2-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
+  bearer_token: "ice-test-token-t2-$(random_suffix)"
   tenant: "t2"
   allowed_actions: "*"
 }
 credentials {
   access_key_id: "ice-test-ro"
   access_key_secret: "ice-test-secret-ro"
-  bearer_token: "ice-test-token-ro-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
+  bearer_token: "ice-test-token-ro-$(random_suffix)"
   tenant: "t1"
   allowed_actions: "ice:QueryDNAJobList"
   allowed_actions: "ice:GetPipeline"
@@ -81,36 +61,6 @@ credentials {
 }
 CREDS
 chmod 0600 "${tmp}/creds.textproto"
-
-# start_daemon <log name> <flags...>: starts jobcontrold, waits for its "serving HTTP on"
-# line and sets http_address (and grpc_address when it serves gRPC).
-start_daemon() {
-  local name="$1"
-  shift
-  local out
-  exec {out}< <(exec "${bin_dir}/jobcontrold" "$@" 2>&1)
-  pids+=($!)
-  http_address=""
-  grpc_address=""
-  local deadline=$((SECONDS + 60)) line
-  while ((SECONDS < deadline)); do
-    if ! IFS= read -r -t $((deadline - SECONDS)) -u "${out}" line; then
-      break
-    fi
-    printf '%s\n' "${line}" >>"${tmp}/${name}.log"
-    if [[ "${line}" =~ ^jobcontrold:\ serving\ gRPC\ on\ (127\.0\.0\.1:[0-9]+)$ ]]; then
-      grpc_address="${BASH_REMATCH[1]}"
-    fi
-    if [[ "${line}" =~ ^jobcontrold:\ serving\ HTTP\ on\ (127\.0\.0\.1:[0-9]+)$ ]]; then
-      http_address="${BASH_REMATCH[1]}"
-      break
-    fi
-  done
-  [[ -n "${http_address}" ]] || fail "${name} did not print 'serving HTTP on 127.0.0.1:<port>'"
-  cat <&"${out}" >>"${tmp}/${name}.log" &
-  drain_pids+=($!)
-  exec {out}<&-
-}
 
 start_daemon daemon --grpc_listen=127.0.0.1:0 --http_listen=127.0.0.1:0 \
   --data_dir="${tmp}/data" --credentials="${tmp}/creds.textproto"
@@ -160,13 +110,5 @@ assert job["userData"] == "user data: 中文 & more", job' "${fetched}" ||
 echo "gRPC: the $(wc -l <<<"${expected}") jobs submitted over ICE are the jobs of tenant 1"
 
 # SIGTERM stops the gateway first, then the daemon; both exit 0.
-for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
-  kill -TERM "${pids[i]}"
-  set +e
-  wait "${pids[i]}"
-  status=$?
-  set -e
-  ((status == 0)) || fail "jobcontrold (pid ${pids[i]}) exited with status ${status} after SIGTERM"
-done
-pids=()
+stop_daemons
 echo "PASS: ICE gateway end to end (pop-core V1 GET/POST, openapi-client V3, --upstream)"

@@ -28,29 +28,8 @@ for module in @huaweicloud/huaweicloud-sdk-core uuid @bufbuild/buf; do
   fi
 done
 
-tmp="$(mktemp -d)"
-pids=()
-drain_pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do
-    if kill -0 "${pid}" 2>/dev/null; then kill -KILL "${pid}" 2>/dev/null || true; fi
-  done
-  for pid in "${drain_pids[@]}"; do kill "${pid}" 2>/dev/null || true; done
-  rm -rf "${tmp}"
-}
-trap cleanup EXIT
+source "${repo_root}/tests/gateway_test_support.sh"
 
-fail() {
-  echo "FAIL: $*" >&2
-  for log in "${tmp}"/*.log; do
-    [[ -f "${log}" ]] || continue
-    echo "--- ${log##*/} ---" >&2
-    cat "${log}" >&2
-  done
-  exit 1
-}
-
-random_suffix() { od -An -N8 -tx1 /dev/urandom | tr -d ' \n'; }
 export MPC_TOKEN_P1="mpc-test-token-p1-$(random_suffix)"
 export MPC_TOKEN_P2="mpc-test-token-p2-$(random_suffix)"
 export MPC_TOKEN_P3="mpc-test-token-p3-$(random_suffix)"
@@ -86,36 +65,6 @@ credentials {
 }
 CREDS
 chmod 0600 "${tmp}/creds.textproto"
-
-# start_daemon <log name> <flags...>: starts jobcontrold, waits for its "serving HTTP on"
-# line and sets http_address (and grpc_address when it serves gRPC).
-start_daemon() {
-  local name="$1"
-  shift
-  local out
-  exec {out}< <(exec "${bin_dir}/jobcontrold" "$@" 2>&1)
-  pids+=($!)
-  http_address=""
-  grpc_address=""
-  local deadline=$((SECONDS + 60)) line
-  while ((SECONDS < deadline)); do
-    if ! IFS= read -r -t $((deadline - SECONDS)) -u "${out}" line; then
-      break
-    fi
-    printf '%s\n' "${line}" >>"${tmp}/${name}.log"
-    if [[ "${line}" =~ ^jobcontrold:\ serving\ gRPC\ on\ (127\.0\.0\.1:[0-9]+)$ ]]; then
-      grpc_address="${BASH_REMATCH[1]}"
-    fi
-    if [[ "${line}" =~ ^jobcontrold:\ serving\ HTTP\ on\ (127\.0\.0\.1:[0-9]+)$ ]]; then
-      http_address="${BASH_REMATCH[1]}"
-      break
-    fi
-  done
-  [[ -n "${http_address}" ]] || fail "${name} did not print 'serving HTTP on 127.0.0.1:<port>'"
-  cat <&"${out}" >>"${tmp}/${name}.log" &
-  drain_pids+=($!)
-  exec {out}<&-
-}
 
 start_daemon daemon --grpc_listen=127.0.0.1:0 --http_listen=127.0.0.1:0 \
   --data_dir="${tmp}/data" --credentials="${tmp}/creds.textproto"
@@ -156,13 +105,5 @@ print(f"gRPC: the {len(listed)} jobs of projects p1 and p3 are exactly those cre
   fail "the jobs over gRPC differ from those created over MPC"
 
 # SIGTERM stops the gateway first, then the daemon; both exit 0.
-for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
-  kill -TERM "${pids[i]}"
-  set +e
-  wait "${pids[i]}"
-  status=$?
-  set -e
-  ((status == 0)) || fail "jobcontrold (pid ${pids[i]}) exited with status ${status} after SIGTERM"
-done
-pids=()
+stop_daemons
 echo "PASS: MPC gateway end to end (huaweicloud-sdk-core AK/SK and X-Auth-Token, --upstream)"
