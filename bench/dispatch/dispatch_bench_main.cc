@@ -107,33 +107,18 @@ class Tally {
       if (!samples_.empty()) {
         const jobcontrol::bench::LatencySummary summary =
             jobcontrol::bench::SummarizeLatencies(samples_);
-        latency = absl::StrFormat(
-            "{\"p50\": %.1f, \"p99\": %.1f, \"p999\": %.1f, \"max\": %.1f, "
-            "\"mean\": %.1f}",
-            summary.p50_us, summary.p99_us, summary.p999_us, summary.max_us,
-            summary.mean_us);
+        latency = jobcontrol::bench::LatencyJson(summary);
       }
     }
-    auto counts_json = [](const std::map<std::string, int64_t>& counts) {
-      return absl::StrCat(
-          "{",
-          absl::StrJoin(counts, ", ",
-                        [](std::string* out, const auto& entry) {
-                          absl::StrAppend(out, "\"", entry.first,
-                                          "\": ", entry.second);
-                        }),
-          "}");
-    };
     return absl::StrCat(
         "{\"mode\": \"", mode, "\", \"workers\": ", workers,
         ", \"duration_s\": ", absl::StrFormat("%.3f", duration_s),
         ", \"clean\": ", clean ? "true" : "false",
-        ", \"failed_calls\": ", failed,
-        ", \"cycles_per_s\": ", throughput,
+        ", \"failed_calls\": ", failed, ", \"cycles_per_s\": ", throughput,
         ", \"samples\": ", samples_.size(), ", \"latency_us\": ", latency,
-        ", \"status_counts\": ", counts_json(measured_),
-        ", \"unmeasured_status_counts\": ", counts_json(unmeasured_), extra,
-        "}");
+        ", \"status_counts\": ", jobcontrol::bench::CountsJson(measured_),
+        ", \"unmeasured_status_counts\": ",
+        jobcontrol::bench::CountsJson(unmeasured_), extra, "}");
   }
 
  private:
@@ -233,8 +218,7 @@ std::string RunLatency(const std::string& target, int workers,
     AddToken(&context);
     SetDeadline(&context, absl::Seconds(10));
     const Clock::time_point start = Clock::now();
-    request.mutable_job()->set_user_data(
-        absl::StrCat(kT0Prefix, NowNs()));
+    request.mutable_job()->set_user_data(absl::StrCat(kT0Prefix, NowNs()));
     v1::Job job;
     const grpc::Status status = job_stub->SubmitJob(&context, request, &job);
     tally.Count("SubmitJob", status, window.Measured(start, Clock::now()));
@@ -244,9 +228,10 @@ std::string RunLatency(const std::string& target, int workers,
   std::this_thread::sleep_for(std::chrono::milliseconds(600));
   stop = true;
   for (std::thread& thread : threads) thread.join();
-  return tally.Json("latency", workers, duration_s,
-                    absl::StrFormat(", \"submit_interval_ms\": %.3f",
-                                    absl::ToDoubleMilliseconds(submit_interval)));
+  return tally.Json(
+      "latency", workers, duration_s,
+      absl::StrFormat(", \"submit_interval_ms\": %.3f",
+                      absl::ToDoubleMilliseconds(submit_interval)));
 }
 
 std::string RunThroughput(const std::string& target, int workers,
@@ -306,7 +291,8 @@ int main(int argc, char** argv) {
   const absl::Duration warmup = absl::GetFlag(FLAGS_warmup);
   const absl::Duration duration = absl::GetFlag(FLAGS_duration);
   if (workers < 1 || duration <= absl::ZeroDuration() ||
-      warmup < absl::ZeroDuration() || (mode != "latency" && mode != "throughput")) {
+      warmup < absl::ZeroDuration() ||
+      (mode != "latency" && mode != "throughput")) {
     std::fprintf(stderr,
                  "bench_dispatch: --mode is latency or throughput, "
                  "--workers >= 1, --duration > 0, --warmup >= 0\n");

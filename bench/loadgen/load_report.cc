@@ -20,17 +20,6 @@ double PercentileUs(const std::vector<int64_t>& sorted_ns, double fraction) {
   return static_cast<double>(sorted_ns[rank - 1]) / 1000.0;
 }
 
-std::string CountsJson(const std::map<std::string, int64_t>& counts) {
-  return absl::StrCat(
-      "{",
-      absl::StrJoin(counts, ", ",
-                    [](std::string* out, const auto& entry) {
-                      absl::StrAppend(out, "\"", entry.first,
-                                      "\": ", entry.second);
-                    }),
-      "}");
-}
-
 int64_t Failures(const std::map<std::string, int64_t>& counts) {
   int64_t failures = 0;
   for (const auto& [code, count] : counts) {
@@ -42,6 +31,24 @@ int64_t Failures(const std::map<std::string, int64_t>& counts) {
 std::string Number(double value) { return absl::StrFormat("%.1f", value); }
 
 }  // namespace
+
+std::string LatencyJson(const LatencySummary& latency) {
+  return absl::StrCat("{\"p50\": ", Number(latency.p50_us),
+                      ", \"p99\": ", Number(latency.p99_us),
+                      ", \"p999\": ", Number(latency.p999_us),
+                      ", \"max\": ", Number(latency.max_us),
+                      ", \"mean\": ", Number(latency.mean_us), "}");
+}
+
+std::string CountsJson(const std::map<std::string, int64_t>& counts) {
+  return absl::StrCat("{",
+                      absl::StrJoin(counts, ", ",
+                                    [](std::string* out, const auto& entry) {
+                                      absl::StrAppend(out, "\"", entry.first,
+                                                      "\": ", entry.second);
+                                    }),
+                      "}");
+}
 
 LatencySummary SummarizeLatencies(std::vector<int64_t>& latencies_ns) {
   LatencySummary summary;
@@ -86,11 +93,7 @@ std::string LoadReport::ToJson() const {
   std::string latency_json = "null";
   if (clean()) {
     throughput = Number(throughput_per_s());
-    latency_json = absl::StrCat(
-        "{\"p50\": ", Number(latency.p50_us), ", \"p99\": ",
-        Number(latency.p99_us), ", \"p999\": ", Number(latency.p999_us),
-        ", \"max\": ", Number(latency.max_us), ", \"mean\": ",
-        Number(latency.mean_us), "}");
+    latency_json = LatencyJson(latency);
   }
   return absl::StrCat(
       "{\"method\": \"", method, "\", \"target\": \"", target,

@@ -30,6 +30,11 @@ struct LatencySummary {
 // Summarizes `latencies_ns` (sorted in place); all zero when empty.
 LatencySummary SummarizeLatencies(std::vector<int64_t>& latencies_ns);
 
+// The JSON forms every generator's report uses: {"p50": .., "p99": ..,
+// "p999": .., "max": .., "mean": ..} (µs, one decimal) and {"<key>": count}.
+std::string LatencyJson(const LatencySummary& latency);
+std::string CountsJson(const std::map<std::string, int64_t>& counts);
+
 struct LoadReport {
   std::string method;
   std::string target;

@@ -4,7 +4,7 @@
 'use strict';
 
 const assert = require('node:assert/strict');
-const http = require('node:http');
+const {test, run, rawRequestTo} = require('../node_test_support.js');
 
 const endpoint = process.env.ICE_ENDPOINT;  // http://127.0.0.1:<port>
 if (!endpoint) {
@@ -20,53 +20,9 @@ const credentials = {
   readOnly: {accessKeyId: 'ice-test-ro', accessKeySecret: 'ice-test-secret-ro'},
 };
 
-const tests = [];
-function test(name, body) {
-  tests.push({name, body});
-}
-
-async function run() {
-  let passed = 0;
-  let failed = 0;
-  for (const {name, body} of tests) {
-    try {
-      await body();
-      passed++;
-      console.log(`ok - ${name}`);
-    } catch (error) {
-      failed++;
-      console.log(`not ok - ${name}`);
-      console.log(String(error && error.stack || error).replace(/^/gm, '    '));
-    }
-  }
-  console.log(`${passed} passed, ${failed} failed`);
-  process.exitCode = failed === 0 ? 0 : 1;
-}
-
-// Sends one raw HTTP request; resolves {status, headers, body (parsed JSON or text)}.
-function rawRequest(method, path, {headers = {}, body = ''} = {}) {
-  const url = new URL(endpoint);
-  return new Promise((resolve, reject) => {
-    const request = http.request({
-      host: url.hostname, port: url.port, method, path,
-      headers: Object.assign({'content-length': Buffer.byteLength(body)}, headers),
-    }, (response) => {
-      const chunks = [];
-      response.on('data', (chunk) => chunks.push(chunk));
-      response.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        let parsed = text;
-        try {
-          parsed = JSON.parse(text);
-        } catch (e) {
-          // left as text
-        }
-        resolve({status: response.statusCode, headers: response.headers, body: parsed});
-      });
-    });
-    request.on('error', reject);
-    request.end(body);
-  });
+// One raw HTTP request to the gateway under test (node_test_support.js).
+function rawRequest(method, target, options) {
+  return rawRequestTo(endpoint, method, target, options);
 }
 
 // Asserts a vendor-shaped error answer: HTTP status, Code, every field of the body, and the

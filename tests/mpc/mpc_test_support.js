@@ -7,7 +7,7 @@
 const assert = require('node:assert/strict');
 const crypto = require('node:crypto');
 const {execFileSync} = require('node:child_process');
-const http = require('node:http');
+const {test, run, rawRequestTo} = require('../node_test_support.js');
 const path = require('node:path');
 
 const {BasicCredentials} = require('@huaweicloud/huaweicloud-sdk-core');
@@ -38,29 +38,6 @@ const credentials = {
 
 // X-Request-Id: <uuid>-<yyyyMMddHHmmss>-<hostname>.
 const REQUEST_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}-[0-9]{14}-[^\s]+$/;
-
-const tests = [];
-function test(name, body) {
-  tests.push({name, body});
-}
-
-async function run() {
-  let passed = 0;
-  let failed = 0;
-  for (const {name, body} of tests) {
-    try {
-      await body();
-      passed++;
-      console.log(`ok - ${name}`);
-    } catch (error) {
-      failed++;
-      console.log(`not ok - ${name}`);
-      console.log(String(error && error.stack || error).replace(/^/gm, '    '));
-    }
-  }
-  console.log(`${passed} passed, ${failed} failed`);
-  process.exitCode = failed === 0 ? 0 : 1;
-}
 
 // An HcClient of the SDK core, built as the generated MPC SDK builds its client: AK/SK
 // BasicCredentials with the project id, or any credential object given.
@@ -141,30 +118,9 @@ async function expectSdkError(promise, status, code, message) {
   return error;
 }
 
-// Sends one raw HTTP request; resolves {status, headers, body (parsed JSON or text)}.
-function rawRequest(method, target, {headers = {}, body = ''} = {}) {
-  const url = new URL(endpoint);
-  return new Promise((resolve, reject) => {
-    const request = http.request({
-      host: url.hostname, port: url.port, method, path: target,
-      headers: Object.assign({'content-length': Buffer.byteLength(body)}, headers),
-    }, (response) => {
-      const chunks = [];
-      response.on('data', (chunk) => chunks.push(chunk));
-      response.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        let parsed = text;
-        try {
-          parsed = JSON.parse(text);
-        } catch (e) {
-          // left as text
-        }
-        resolve({status: response.statusCode, headers: response.headers, body: parsed});
-      });
-    });
-    request.on('error', reject);
-    request.end(body);
-  });
+// One raw HTTP request to the gateway under test (node_test_support.js).
+function rawRequest(method, target, options) {
+  return rawRequestTo(endpoint, method, target, options);
 }
 
 // A raw request signed by the SDK core's own AKSKSigner: `target` as sent (path and query),
