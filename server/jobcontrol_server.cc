@@ -11,7 +11,6 @@
 #include "grpc/health/v1/health.pb.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
-#include "grpcpp/resource_quota.h"
 #include "grpcpp/security/server_credentials.h"
 #include "grpcpp/server.h"
 #include "grpcpp/server_builder.h"
@@ -19,6 +18,7 @@
 #include "server/api/job_service.h"
 #include "server/api/pipeline_service.h"
 #include "server/api/request_authorizer.h"
+#include "server/api/grpc_server_tuning.h"
 #include "server/api/worker_service.h"
 #include "server/core/job_change_hub.h"
 #include "server/core/lease_expiry_sweeper.h"
@@ -47,16 +47,6 @@ bool FileExists(const std::string& path) {
   struct stat st;
   return stat(path.c_str(), &st) == 0;
 }
-
-// The sync server runs each call on a thread of its own and, with gRPC's
-// default quota, starts threads without bound. LeaseJob long-polls (up to
-// 60 s), WaitJob (up to 10 min) and WatchJob streams (until the job ends)
-// each hold a thread while they wait, so the bound must be far above the
-// number of calls that compute. Beyond it a new call fails at once with
-// RESOURCE_EXHAUSTED, the overload answer of design.md §3, instead of the
-// process running out of memory. (Waiting threads cost little: stacks are
-// reserved, not committed.)
-constexpr int kMaxServerThreads = 2048;
 
 // Wakes long-polls and watches after every committed change.
 class HubNotifyingListener final : public StoreChangeListener {
@@ -146,9 +136,7 @@ absl::StatusOr<std::unique_ptr<JobControlServer>> JobControlServer::Start(
   grpc::ServerBuilder builder;
   // A busy port must be an error, not a second server sharing it.
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
-  grpc::ResourceQuota quota("jobcontrold");
-  quota.SetMaxThreads(kMaxServerThreads);
-  builder.SetResourceQuota(quota);
+  ApplySyncServerThreadPolicy(builder);
   builder.AddListeningPort(options.grpc_listen,
                            grpc::InsecureServerCredentials(), &impl->port);
   builder.RegisterService(impl->job_service.get());

@@ -1,8 +1,8 @@
 // bench_baseline_server: a bare gRPC server of jobcontrol.v1.JobService and
 // WorkerService whose handlers answer at once with canned responses
 // (CannedJobService, CannedWorkerService), built like jobcontrold's
-// grpc::Server (sync server, default health service, no port sharing) minus
-// reflection and jobcontrold's 2048-thread quota. Prints
+// grpc::Server (sync server with the same thread policy, default health
+// service, no port sharing) minus reflection. Prints
 // "bench_baseline_server: serving gRPC on HOST:PORT" once it serves, and
 // stops on SIGTERM or SIGINT.
 #include <pthread.h>
@@ -15,6 +15,7 @@
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "bench/baseline/canned_job_service.h"
+#include "server/api/grpc_server_tuning.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/security/server_credentials.h"
 #include "grpcpp/server.h"
@@ -28,6 +29,7 @@ int main(int argc, char** argv) {
       "Baseline gRPC server with canned answers, for bench/.\nUsage: "
       "bench_baseline_server [--grpc_listen=127.0.0.1:0]");
   absl::ParseCommandLine(argc, argv);
+  jobcontrol::TurnOffMutexDeadlockDetection();
   setvbuf(stdout, nullptr, _IOLBF, 0);
   sigset_t stop_signals;
   sigemptyset(&stop_signals);
@@ -40,6 +42,7 @@ int main(int argc, char** argv) {
   grpc::EnableDefaultHealthCheckService(true);
   grpc::ServerBuilder builder;
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
+  jobcontrol::ApplySyncServerThreadPolicy(builder);
   int port = 0;
   const std::string listen = absl::GetFlag(FLAGS_grpc_listen);
   builder.AddListeningPort(listen, grpc::InsecureServerCredentials(), &port);
