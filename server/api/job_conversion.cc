@@ -155,7 +155,7 @@ JobSubmission SubmissionFromRequest(const v1::SubmitJobRequest& request,
   JobSubmission submission;
   Job& job = submission.job;
   job.tenant = tenant;
-  job.id = NewResourceId();
+  job.id = NewResourceId(now);
   job.state = JobState::kQueued;
   SubmittedJobToCore(in, &job);
   job.create_time = now;
