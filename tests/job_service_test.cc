@@ -131,7 +131,13 @@ TEST_F(JobServiceTest, SubmitAcceptsTheBoundsOfEveryLimit) {
   no_options.mutable_dna_analysis()->mutable_input()->set_media_id("m-1_a.b");
   EXPECT_TRUE(IsOk(t1().SubmitJob(no_options).status));
 
-  EXPECT_EQ(t1().ListAllJobs().size(), 4u);
+  // Any JSON object: nested values, escapes, surrounding whitespace.
+  v1::Job nested_config = ValidDnaJob();
+  nested_config.mutable_dna_analysis()->set_config_json(
+      " {\"a\": [1, -2.5e3, true, null, {\"b\": \"\\u00e9\\n\"}], \"c\": {}}\n");
+  EXPECT_TRUE(IsOk(t1().SubmitJob(nested_config).status));
+
+  EXPECT_EQ(t1().ListAllJobs().size(), 5u);
 }
 
 TEST_F(JobServiceTest, EverySubmitCreatesANewJob) {
@@ -209,6 +215,18 @@ std::vector<BadSubmit> BadSubmits() {
        "job.dna_analysis.config_json", ""},
       {"config_json a string",
        [=](auto* r) { dna(r)->set_config_json("\"save\""); }, invalid,
+       "job.dna_analysis.config_json", ""},
+      {"config_json an object then more",
+       [=](auto* r) { dna(r)->set_config_json("{\"a\":1} {}"); }, invalid,
+       "job.dna_analysis.config_json", ""},
+      {"config_json an unterminated object",
+       [=](auto* r) { dna(r)->set_config_json("{\"a\":[1,2}"); }, invalid,
+       "job.dna_analysis.config_json", ""},
+      {"config_json with a comment",
+       [=](auto* r) { dna(r)->set_config_json("{/* c */}"); }, invalid,
+       "job.dna_analysis.config_json", ""},
+      {"config_json only whitespace",
+       [=](auto* r) { dna(r)->set_config_json(" \n"); }, invalid,
        "job.dna_analysis.config_json", ""},
       {"config_json 4097 bytes",
        [=](auto* r) {
