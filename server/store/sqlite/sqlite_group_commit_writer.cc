@@ -14,6 +14,15 @@ absl::Status GroupNotCommitted(const absl::Status& cause) {
       absl::StrCat("transaction not committed: ", cause.message()));
 }
 
+// Runs one statement through the connection's statement cache: SAVEPOINT
+// and RELEASE run twice per operation, and parsing them each time (as
+// ExecuteScript does) showed in the writer's profile.
+absl::Status ExecuteCached(SqliteConnection& connection, const char* sql) {
+  absl::StatusOr<SqliteStatement> statement = connection.Prepare(sql);
+  if (!statement.ok()) return statement.status();
+  return statement->Execute();
+}
+
 }  // namespace
 
 SqliteGroupCommitWriter::SqliteGroupCommitWriter(
@@ -110,13 +119,13 @@ void SqliteGroupCommitWriter::CommitGroup(std::vector<Pending>& group) {
 absl::Status SqliteGroupCommitWriter::RunOperations(
     std::vector<Pending>& group, std::vector<absl::Status>& results) {
   for (size_t i = 0; i < group.size(); ++i) {
-    if (absl::Status s = connection_->ExecuteScript("SAVEPOINT operation");
+    if (absl::Status s = ExecuteCached(*connection_, "SAVEPOINT operation");
         !s.ok()) {
       return s;
     }
     absl::Status result = group[i].operation(*connection_);
     if (result.ok()) {
-      if (absl::Status s = connection_->ExecuteScript("RELEASE operation");
+      if (absl::Status s = ExecuteCached(*connection_, "RELEASE operation");
           !s.ok()) {
         return s;
       }
