@@ -3,7 +3,8 @@
 // WorkerService:
 // - CancelDNAJob of a job that is no longer queued is
 //   PermissionDenied.JobInRunning / JobInComplete / JobInFailure (403), and the
-//   job is unchanged;
+//   job is unchanged; of an editing job it is ResourceNotFound (404), and the
+//   job stays queued;
 // - UpdatePipeline Status=Paused holds the pipeline's jobs queued (no lease),
 //   and Status=Active releases them.
 #include <arpa/inet.h>
@@ -150,6 +151,20 @@ TEST_F(IceSchedulerTest, QueuedJobIsCanceled) {
                    SignedIceGet("CancelDNAJob", {{"JobId", job.id()}}));
   EXPECT_TRUE(absl::StartsWith(answer, "HTTP/1.1 200 ")) << answer;
   EXPECT_EQ(t1().GetJob(job.id()).response.state(), v1::Job::CANCELED);
+}
+
+TEST_F(IceSchedulerTest, EditingJobIsUnknownToCancelDnaJobAndStaysQueued) {
+  const v1::Job job = MustSubmit(ValidEditingJob());
+  const std::string answer =
+      HttpExchange(test_server().server().http_port(),
+                   SignedIceGet("CancelDNAJob", {{"JobId", job.id()}}));
+  EXPECT_TRUE(absl::StartsWith(answer, "HTTP/1.1 404 ")) << answer;
+  EXPECT_TRUE(absl::StrContains(
+      answer, "\"Code\":\"InvalidParameter.ResourceNotFound\""))
+      << answer;
+  const Reply<v1::Job> after = t1().GetJob(job.id());
+  ASSERT_TRUE(IsOk(after.status));
+  EXPECT_TRUE(ProtoEquals(job, after.response)) << "the job was changed";
 }
 
 TEST_F(IceSchedulerTest, PausedPipelineHoldsItsJobsUntilActiveAgain) {

@@ -631,6 +631,37 @@ TEST_F(JobServiceTest, CancelRejectsUnknownAndMalformedIds) {
   EXPECT_TRUE(ProtoEquals(job, got.response));
 }
 
+TEST_F(JobServiceTest, CancelWithAKindCancelsOnlyAJobOfThatKind) {
+  const v1::Job dna = MustSubmit(ValidDnaJob());
+  const v1::Job editing = MustSubmit(ValidEditingJob());
+
+  // Another kind: NOT_FOUND, as for a missing job, and nothing changes.
+  v1::CancelJobRequest wrong_kind;
+  wrong_kind.set_job_id(dna.id());
+  wrong_kind.set_kind(v1::JOB_KIND_EDITING);
+  EXPECT_TRUE(IsRpcError(t1().CancelJob(wrong_kind).status,
+                         grpc::StatusCode::NOT_FOUND, "JOB_NOT_FOUND"));
+  Reply<v1::Job> untouched = t1().GetJob(dna.id());
+  ASSERT_TRUE(IsOk(untouched.status));
+  EXPECT_TRUE(ProtoEquals(dna, untouched.response));
+
+  // An unknown kind is a client mistake naming the field.
+  v1::CancelJobRequest unknown_kind;
+  unknown_kind.set_job_id(editing.id());
+  unknown_kind.set_kind(static_cast<v1::JobKind>(7));
+  EXPECT_TRUE(
+      IsInvalidArgument(t1().CancelJob(unknown_kind).status, "INVALID_FIELD",
+                        "kind"));
+
+  // Its own kind: canceled.
+  v1::CancelJobRequest right_kind;
+  right_kind.set_job_id(editing.id());
+  right_kind.set_kind(v1::JOB_KIND_EDITING);
+  Reply<v1::Job> canceled = t1().CancelJob(right_kind);
+  ASSERT_TRUE(IsOk(canceled.status));
+  EXPECT_EQ(canceled.response.state(), v1::Job::CANCELED);
+}
+
 // --- ListJobs: paging
 
 class ListJobsTest : public JobServiceTest {

@@ -102,16 +102,21 @@ grpc::Status JobServiceImpl::CancelJob(grpc::ServerContext* context,
                                        v1::Job* response) {
   auto principal = authorizer_->Authorize(*context, kActionJobsCancel);
   if (!principal.ok()) return ToGrpcStatus(principal.status());
-  if (auto s = ValidateResourceId("job_id", request->job_id()); !s.ok()) {
+  if (auto s = ValidateCancelJobRequest(*request); !s.ok()) {
     return ToGrpcStatus(s);
   }
   const absl::Time now = CurrentTime();
   const bool allow_running = request->allow_running();
-  auto job = store_->UpdateJob(principal->tenant, request->job_id(),
-                               [now, allow_running](const Job& current) {
-                                 return JobLifecycle::Cancel(
-                                     current, allow_running, now);
-                               });
+  const v1::JobKind kind = request->kind();
+  auto job = store_->UpdateJob(
+      principal->tenant, request->job_id(),
+      [now, allow_running, kind](const Job& current) -> absl::StatusOr<Job> {
+        if (kind != v1::JOB_KIND_UNSPECIFIED &&
+            static_cast<int>(current.kind) != static_cast<int>(kind)) {
+          return JobNotFoundError(current.id);  // the kind precondition
+        }
+        return JobLifecycle::Cancel(current, allow_running, now);
+      });
   if (!job.ok()) return ToGrpcStatus(job.status());
   *response = JobToProto(*job);
   return grpc::Status::OK;

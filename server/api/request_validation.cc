@@ -269,6 +269,17 @@ absl::Status ValidateResourceId(absl::string_view field, absl::string_view id) {
   return absl::OkStatus();
 }
 
+absl::Status ValidateCancelJobRequest(const v1::CancelJobRequest& request) {
+  if (auto s = ValidateResourceId("job_id", request.job_id()); !s.ok()) {
+    return s;
+  }
+  if (!v1::JobKind_IsValid(request.kind())) {
+    return InvalidFieldError(
+        "kind", absl::StrCat("unknown job kind ", request.kind()));
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<int> EffectivePageSize(int page_size) {
   if (page_size < 0) {
     return InvalidFieldError("page_size", "must not be negative");

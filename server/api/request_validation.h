@@ -51,6 +51,8 @@ absl::Status ValidateResourceId(absl::string_view field, absl::string_view id);
 absl::StatusOr<int> EffectivePageSize(int page_size);
 
 absl::Status ValidateSubmitJobRequest(const v1::SubmitJobRequest& request);
+// job_id a resource ID; kind unset or a known kind.
+absl::Status ValidateCancelJobRequest(const v1::CancelJobRequest& request);
 absl::Status ValidateJobFilter(const v1::JobFilter& filter);
 absl::Status ValidateCreatePipelineRequest(
     const v1::CreatePipelineRequest& request);

@@ -36,6 +36,11 @@ absl::Status InvalidFieldError(absl::string_view field, absl::string_view why) {
                          absl::StrCat("invalid ", field, ": ", why), field);
 }
 
+absl::Status JobNotFoundError(absl::string_view job_id) {
+  return ErrorWithReason(absl::StatusCode::kNotFound, kReasonJobNotFound,
+                         absl::StrCat("job ", job_id, " not found"));
+}
+
 std::string ErrorReasonOf(const absl::Status& status) {
   return PayloadOf(status, kReasonUrl);
 }

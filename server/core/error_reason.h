@@ -39,6 +39,10 @@ absl::Status MissingFieldError(absl::string_view field);
 // "invalid <field>: ".
 absl::Status InvalidFieldError(absl::string_view field, absl::string_view why);
 
+// NOT_FOUND / JOB_NOT_FOUND: "job <id> not found" (also what a job of
+// another tenant looks like).
+absl::Status JobNotFoundError(absl::string_view job_id);
+
 // The reason / field of a status made above; empty if it has none.
 std::string ErrorReasonOf(const absl::Status& status);
 std::string ErrorFieldOf(const absl::Status& status);

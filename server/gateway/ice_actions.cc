@@ -144,10 +144,10 @@ std::optional<IceError> CancelDnaJob(const IceActionContext& context,
   std::optional<IceError> error;
   const std::string* job_id = Required(context, "JobId", &error);
   if (error) return error;
-  v1::Job job;
-  if (auto lookup = GetDnaJob(context, *job_id, &job)) return lookup;
   v1::CancelJobRequest request;
   request.set_job_id(*job_id);
+  // Other kinds of jobs are unknown here: NOT_FOUND, and left as they are.
+  request.set_kind(v1::JOB_KIND_DNA_ANALYSIS);
   v1::Job canceled;
   const grpc::Status status =
       context.jobs->CancelJob(RpcContext(context).get(), request, &canceled);

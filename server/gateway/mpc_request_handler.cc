@@ -165,12 +165,10 @@ HttpResponse MpcRequestHandler::Cancel(const MpcRoute& route,
                                        const std::string& bearer_token,
                                        const std::string& mpc_request_id) {
   const std::string& id = route.job_ids.front();
-  v1::Job job;
-  if (auto error = GetEditingJob(jobs_.get(), bearer_token, id, &job)) {
-    return RenderMpcError(*error, mpc_request_id);
-  }
   v1::CancelJobRequest cancel;
   cancel.set_job_id(id);
+  // Other kinds of jobs are unknown here: NOT_FOUND, and left as they are.
+  cancel.set_kind(v1::JOB_KIND_EDITING);
   v1::Job canceled;
   const grpc::Status status = jobs_->CancelJob(
       NewServiceCallContext(bearer_token).get(), cancel, &canceled);
@@ -178,7 +176,8 @@ HttpResponse MpcRequestHandler::Cancel(const MpcRoute& route,
     if (ErrorReasonOf(status) == "JOB_NOT_QUEUED") {
       return RenderMpcError(MpcCancelRefused(), mpc_request_id);
     }
-    if (status.error_code() == grpc::StatusCode::NOT_FOUND) {
+    if (status.error_code() == grpc::StatusCode::NOT_FOUND ||
+        status.error_code() == grpc::StatusCode::INVALID_ARGUMENT) {
       return RenderMpcError(MpcJobNotFound(id), mpc_request_id);
     }
     return RenderMpcError(MpcErrorFromRpc(status), mpc_request_id);

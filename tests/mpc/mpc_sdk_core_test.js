@@ -111,6 +111,19 @@ test('unknown job: cancel 404 MPC.10202, query leaves it out', async () => {
   assert.deepEqual(listed.job_array, []);
 });
 
+test('a DNA job (submitted over gRPC) is unknown to MPC cancel: 404 MPC.10202, stays queued',
+    async () => {
+      const submitted = grpcCall('JobService/SubmitJob', {job: {dnaAnalysis: {
+        input: {uri: 'oss://bucket/in.mp4'}, dbId: 'db-1', primaryKey: 'pk-1'}}},
+      credentials.p2.token);
+      assert.equal(submitted.kind, 'JOB_KIND_DNA_ANALYSIS', JSON.stringify(submitted));
+      await expectSdkError(deleteEditingJob(sdkClient(credentials.p2), submitted.id), 404,
+          'MPC.10202');
+      const after = grpcCall('JobService/GetJob', {jobId: submitted.id}, credentials.p2.token);
+      assert.equal(after.state, 'QUEUED', JSON.stringify(after));
+      assert.equal(after.version, submitted.version);
+    });
+
 test('wrong project: another project in the path or X-Project-Id is 401 MPC.10208', async () => {
   const id = await create(p1);
   // p1's key on p2's path (the SDK sends X-Project-Id: p2, matching the path).

@@ -327,11 +327,6 @@ absl::Status PipelineNotFound(absl::string_view id,
                          absl::StrCat("pipeline ", id, " not found"), field);
 }
 
-absl::Status JobNotFound(absl::string_view id) {
-  return ErrorWithReason(absl::StatusCode::kNotFound, kReasonJobNotFound,
-                         absl::StrCat("job ", id, " not found"));
-}
-
 absl::Status ImmutableFieldChanged(absl::string_view resource,
                                    absl::string_view id,
                                    absl::string_view field) {
@@ -808,7 +803,7 @@ absl::StatusOr<Job> UpdateJobOnce(SqliteConnection& db,
                                   ChangedRows& changes) {
   absl::StatusOr<std::optional<Job>> found = FindJob(db, tenant, id);
   if (!found.ok()) return found.status();
-  if (!found->has_value()) return JobNotFound(id);
+  if (!found->has_value()) return JobNotFoundError(id);
   return ApplyJobDecision(db, **found, decide, changes);
 }
 
@@ -1091,7 +1086,7 @@ absl::StatusOr<Job> SqliteStore::GetJob(const std::string& tenant,
   absl::StatusOr<std::optional<Job>> found = impl_->WithReader(
       [&](SqliteConnection& db) { return FindJob(db, tenant, id); });
   if (!found.ok()) return found.status();
-  if (!found->has_value()) return JobNotFound(id);
+  if (!found->has_value()) return JobNotFoundError(id);
   return **std::move(found);
 }
 
@@ -1194,7 +1189,7 @@ absl::StatusOr<std::vector<Job>> SqliteStore::ListJobVersions(
         // are never deleted, so a job with versions exists).
         absl::StatusOr<std::optional<Job>> job = FindJob(db, tenant, id);
         if (!job.ok()) return job.status();
-        if (!job->has_value()) return JobNotFound(id);
+        if (!job->has_value()) return JobNotFoundError(id);
         return versions;
       });
 }
