@@ -402,6 +402,35 @@ TEST(CrashRecoveryTest, BusyPortIsAStartupErrorNotASharedPort) {
   EXPECT_TRUE(listed.ok()) << listed.status();
 }
 
+TEST(CrashRecoveryTest, SecondDaemonOnTheSameDataDirIsAStartupError) {
+  DaemonHome home;
+  WriteCredentialsFile(home.credentials_path(), 0600);
+  absl::StatusOr<std::unique_ptr<DaemonProcess>> a =
+      DaemonProcess::Start(home.Flags());
+  ASSERT_TRUE(a.ok()) << a.status();
+
+  // Same data directory, another port: B must not share A's store.
+  absl::StatusOr<std::unique_ptr<DaemonProcess>> b =
+      DaemonProcess::Launch(home.Flags());
+  ASSERT_TRUE(b.ok()) << b.status();
+  absl::StatusOr<int> b_port = (*b)->WaitUntilServing();
+  ASSERT_FALSE(b_port.ok()) << "a second daemon serves on port " << *b_port
+                            << " over the same store; output:\n"
+                            << (*b)->Output();
+  absl::StatusOr<DaemonExitStatus> exit = (*b)->Wait();
+  ASSERT_TRUE(exit.ok()) << exit.status();
+  EXPECT_TRUE(exit->exited()) << exit->ToString();
+  EXPECT_NE(exit->exit_code(), 0);
+  EXPECT_TRUE(absl::StrContains((*b)->Output(),
+                                "another process holds the database"))
+      << (*b)->Output();
+
+  // A is unaffected and still writes.
+  std::unique_ptr<JobControlClient> client = ClientOf(**a);
+  absl::StatusOr<v1::Job> submitted = client->SubmitJob(DnaSubmit(1));
+  EXPECT_TRUE(submitted.ok()) << submitted.status();
+}
+
 // --- (e) credentials readable by others: refuse to start ---------------------
 
 TEST(CrashRecoveryTest, CredentialsReadableByOthersRefuseToStart) {

@@ -84,9 +84,12 @@ class SqliteConnection {
   enum class Access { kReadWrite, kReadOnly };
 
   // Opens `path` (kReadWrite creates it if missing; its directory must
-  // exist) with extended result codes and the busy timeout set. Fails with
-  // UNAVAILABLE naming the path and the operating system's reason when the
-  // file cannot be opened, created or (kReadWrite) written.
+  // exist) with extended result codes and the busy timeout set, through
+  // SQLite's unix-excl VFS: this process holds the file exclusively while any
+  // of its connections has it open, and another process's statements fail
+  // with UNAVAILABLE saying so. Fails with UNAVAILABLE naming the path and
+  // the operating system's reason when the file cannot be opened, created or
+  // (kReadWrite) written.
   static absl::StatusOr<std::unique_ptr<SqliteConnection>> Open(
       const std::string& path, Access access);
 

@@ -5,7 +5,9 @@
 // so one failing does not undo the others) and one fsync (group commit):
 // concurrent writers share fsyncs, and each caller returns only after the
 // commit its change was part of. Reads use a small pool of read-only
-// connections and never wait for writers (WAL).
+// connections and never wait for writers (WAL). The process holds the
+// database file exclusively while the store is open: a second process (a
+// second jobcontrold on the same data directory) cannot open it.
 #ifndef JOBCONTROL_SERVER_STORE_SQLITE_SQLITE_STORE_H_
 #define JOBCONTROL_SERVER_STORE_SQLITE_SQLITE_STORE_H_
 
