@@ -230,17 +230,19 @@ absl::Status SqliteConnection::ExecuteScript(const char* sql) {
 }
 
 absl::StatusOr<SqliteStatement> SqliteConnection::Prepare(
-    const std::string& sql) {
+    absl::string_view sql) {
   auto it = statement_cache_.find(sql);
   if (it == statement_cache_.end()) {
     sqlite3_stmt* statement = nullptr;
-    int rc = sqlite3_prepare_v3(db_, sql.c_str(), static_cast<int>(sql.size()),
+    int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()),
                                 SQLITE_PREPARE_PERSISTENT, &statement, nullptr);
     if (rc != SQLITE_OK) {
       sqlite3_finalize(statement);
       return Error(rc, absl::StrCat("preparing ", sql));
     }
-    it = statement_cache_.emplace(sql, CachedStatement{statement, false}).first;
+    it = statement_cache_
+             .emplace(std::string(sql), CachedStatement{statement, false})
+             .first;
   }
   if (it->second.in_use) {
     return absl::InternalError(

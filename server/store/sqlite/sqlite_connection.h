@@ -15,8 +15,8 @@
 #include <cstdint>
 #include <memory>
 #include <string>
-#include <unordered_map>
 
+#include "absl/container/node_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -103,8 +103,9 @@ class SqliteConnection {
   absl::Status ExecuteScript(const char* sql);
 
   // The cached prepared statement for `sql`, prepared on first use. Only one
-  // SqliteStatement per SQL text may be alive at a time.
-  absl::StatusOr<SqliteStatement> Prepare(const std::string& sql);
+  // SqliteStatement per SQL text may be alive at a time. Looking up a cached
+  // statement allocates nothing.
+  absl::StatusOr<SqliteStatement> Prepare(absl::string_view sql);
 
   // True while a transaction is open (sqlite3_get_autocommit() == 0).
   bool InTransaction() const;
@@ -129,7 +130,7 @@ class SqliteConnection {
   sqlite3* db_;
   std::string path_;
   // Node-based: a borrowed statement points at its entry's `in_use`.
-  std::unordered_map<std::string, CachedStatement> statement_cache_;
+  absl::node_hash_map<std::string, CachedStatement> statement_cache_;
 };
 
 }  // namespace jobcontrol
