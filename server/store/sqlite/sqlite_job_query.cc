@@ -166,4 +166,11 @@ std::string NextAttemptAfterSql() {
          " ORDER BY next_attempt_time_us LIMIT 1";
 }
 
+std::string UnfinishedJobOfPipelineSql() {
+  return "SELECT 1 FROM jobs WHERE tenant = ? AND pipeline_id = ? AND state = 1"
+         " UNION ALL"
+         " SELECT 1 FROM jobs WHERE tenant = ? AND pipeline_id = ?"
+         " AND state IN (2, 3) LIMIT 1";
+}
+
 }  // namespace jobcontrol

@@ -1,7 +1,8 @@
 // The SQL of the job queries that must stay on their indexes, over the jobs
 // and pipelines tables of sqlite_schema.cc: ListJobs (JobQuery), the
-// LeaseNextJob pick (LeaseQuery), and the lease-expiry and backoff scans
-// (server/store/store.h). The test asserts each one's query plan.
+// LeaseNextJob pick (LeaseQuery), the lease-expiry and backoff scans
+// (server/store/store.h) and DeletePipeline's probe for unfinished jobs. The
+// test asserts each one's query plan.
 //
 // Texts whose shape depends on the request are made of fixed fragments
 // chosen by which filters are set; every value is a `?` that the matching
@@ -63,6 +64,12 @@ std::string NextLeaseExpirySql();
 
 // The smallest next_attempt_time_us > ?1 of a QUEUED job: one row or none.
 std::string NextAttemptAfterSql();
+
+// One row if the pipeline (tenant ?1, id ?2, bound again as ?3, ?4) holds a
+// QUEUED, RUNNING or CANCELING job, else none (DeletePipeline's probe): one
+// lookup in each of the partial indexes jobs_queued_by_pipeline and
+// jobs_running_by_pipeline.
+std::string UnfinishedJobOfPipelineSql();
 
 }  // namespace jobcontrol
 

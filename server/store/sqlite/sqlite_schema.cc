@@ -149,8 +149,26 @@ INSERT INTO job_versions
   FROM jobs;
 )sql";
 
-constexpr const char* kMigrations[] = {kMigrationToVersion1,
-                                       kMigrationToVersion2};
+// Version 2 -> 3: two fewer index entries for every job written (issue 5:
+// each index is one more b-tree insert per SubmitJob, one more delete per
+// state change).
+// - DeletePipeline's "any unfinished job?" probe asks the two partial
+//   indexes that exist anyway (jobs_queued_by_pipeline, state 1, and
+//   jobs_running_by_pipeline, states 2 and 3): jobs_unfinished_by_pipeline
+//   duplicated them.
+// - Only a QUEUED job waiting out a retry backoff has next_attempt_time_us;
+//   NextDueTime asks "next_attempt_time_us > ?", which implies NOT NULL, so
+//   the index keeps those jobs only, not every queued one.
+constexpr char kMigrationToVersion3[] = R"sql(
+DROP INDEX IF EXISTS jobs_unfinished_by_pipeline;
+DROP INDEX IF EXISTS jobs_queued_by_next_attempt;
+CREATE INDEX jobs_backoff_by_next_attempt
+  ON jobs (next_attempt_time_us)
+  WHERE state = 1 AND next_attempt_time_us IS NOT NULL;
+)sql";
+
+constexpr const char* kMigrations[] = {
+    kMigrationToVersion1, kMigrationToVersion2, kMigrationToVersion3};
 static_assert(sizeof(kMigrations) / sizeof(kMigrations[0]) ==
                   kSqliteSchemaVersion,
               "one migration per schema version");

@@ -23,6 +23,9 @@
 // lease_expire_time_us, next_attempt_time_us; partial indexes for dispatch
 // and lease expiry; and job_versions: the job's row as of each committed
 // version, PRIMARY KEY (tenant, id, version), same column names as jobs.
+// Version 3 drops jobs_unfinished_by_pipeline (the two dispatch partial
+// indexes answer its probe) and narrows the backoff index to the QUEUED jobs
+// that have a next_attempt_time_us (jobs_backoff_by_next_attempt).
 #ifndef JOBCONTROL_SERVER_STORE_SQLITE_SQLITE_SCHEMA_H_
 #define JOBCONTROL_SERVER_STORE_SQLITE_SQLITE_SCHEMA_H_
 
@@ -32,7 +35,7 @@
 namespace jobcontrol {
 
 // The version MigrateSqliteSchema brings a database to.
-inline constexpr int kSqliteSchemaVersion = 2;
+inline constexpr int kSqliteSchemaVersion = 3;
 
 // Sets the connection's pragmas for the writer: WAL journal,
 // synchronous=FULL (a commit is on disk when it returns), foreign keys on.

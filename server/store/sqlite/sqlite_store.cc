@@ -59,8 +59,8 @@
 namespace jobcontrol {
 namespace {
 
-// The literal states in the SQL below ("state IN (1, 2, 3)", matching the
-// partial index jobs_unfinished_by_pipeline) are the unfinished states.
+// The literal states in the SQL below ("state = 1" and "state IN (2, 3)",
+// spelled like the partial indexes they use) are the unfinished states.
 static_assert(static_cast<int>(JobState::kQueued) == 1 &&
                   static_cast<int>(JobState::kRunning) == 2 &&
                   static_cast<int>(JobState::kCanceling) == 3,
@@ -105,9 +105,6 @@ constexpr char kUpdatePipeline[] =
     " WHERE tenant = ? AND id = ? AND version = ?";
 constexpr char kDeletePipeline[] =
     "DELETE FROM pipelines WHERE tenant = ? AND id = ?";
-constexpr char kSelectUnfinishedJobOfPipeline[] =
-    "SELECT 1 FROM jobs WHERE tenant = ? AND pipeline_id = ?"
-    " AND state IN (1, 2, 3) LIMIT 1";
 
 constexpr char kSelectJob[] =
     "SELECT " JOBCONTROL_JOB_COLUMNS " FROM jobs WHERE tenant = ? AND id = ?";
@@ -852,9 +849,9 @@ absl::Status DeletePipelineOnce(SqliteConnection& db, const std::string& tenant,
   }
   {
     absl::StatusOr<SqliteStatement> probe =
-        db.Prepare(kSelectUnfinishedJobOfPipeline);
+        db.Prepare(UnfinishedJobOfPipelineSql());
     if (!probe.ok()) return probe.status();
-    probe->BindText(tenant).BindText(id);
+    probe->BindText(tenant).BindText(id).BindText(tenant).BindText(id);
     absl::StatusOr<bool> row = probe->Step();
     if (!row.ok()) return row.status();
     if (*row) {

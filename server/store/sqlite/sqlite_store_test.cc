@@ -2117,6 +2117,60 @@ TEST(SqliteStoreOpenTest, Version1DatabaseIsUpgradedInPlace) {
   EXPECT_EQ(version->ColumnInt64(0), kSqliteSchemaVersion);
 }
 
+// A version 2 database (indexes jobs_unfinished_by_pipeline and
+// jobs_queued_by_next_attempt) opens in place: version 3 has neither, the
+// narrower jobs_backoff_by_next_attempt instead, and the queries that used
+// them still answer from the upgraded indexes.
+TEST(SqliteStoreOpenTest, Version2DatabaseIsUpgradedInPlace) {
+  TempDir dir;
+  const std::string path = dir.path() + "/jobcontrol.db";
+  const int64_t t0 = absl::ToUnixMicros(kT0);
+  {
+    auto connection =
+        SqliteConnection::Open(path, SqliteConnection::Access::kReadWrite);
+    ASSERT_TRUE(connection.ok()) << connection.status();
+    ASSERT_TRUE(MigrateSqliteSchemaTo(**connection, 2).ok());
+    // A pipeline with one job waiting out a backoff until t0 + 60 s, and
+    // another with only a succeeded job.
+    const std::string rows = absl::StrCat(
+        "INSERT INTO pipelines (tenant, id, name, state, priority, is_default,"
+        " create_time_us, update_time_us, version) VALUES"
+        " ('tenant-a', 'p-busy', 'busy', 1, 6, 0, ", t0, ", ", t0, ", 1),"
+        " ('tenant-a', 'p-done', 'done', 1, 6, 0, ", t0, ", ", t0, ", 1);"
+        "INSERT INTO jobs (tenant, id, state, kind, spec, pipeline_id,"
+        " priority, user_data, create_time_us, update_time_us,"
+        " attempt_count, result, version, next_attempt_time_us) VALUES"
+        " ('tenant-a', 'j-backoff', 1, 1, x'', 'p-busy', 5, '', ", t0, ", ",
+        t0, ", 1, x'', 3, ", t0 + 60000000, "),"
+        " ('tenant-a', 'j-done', 4, 1, x'', 'p-done', 5, '', ", t0, ", ", t0,
+        ", 1, x'', 3, NULL);");
+    ASSERT_TRUE((*connection)->ExecuteScript(rows.c_str()).ok());
+  }
+
+  std::unique_ptr<SqliteStore> store = OpenOrDie(path);
+  ASSERT_NE(store, nullptr);
+  absl::StatusOr<std::optional<absl::Time>> due = store->NextDueTime(kT0);
+  ASSERT_TRUE(due.ok()) << due.status();
+  EXPECT_EQ(*due, kT0 + absl::Seconds(60));
+  absl::Status busy = store->DeletePipeline(kTenantA, "p-busy");
+  EXPECT_EQ(ErrorReasonOf(busy), kReasonPipelineNotEmpty) << busy;
+  EXPECT_TRUE(store->DeletePipeline(kTenantA, "p-done").ok());
+
+  store.reset();
+  auto connection =
+      SqliteConnection::Open(path, SqliteConnection::Access::kReadOnly);
+  ASSERT_TRUE(connection.ok()) << connection.status();
+  auto indexes = (*connection)->Prepare(
+      "SELECT group_concat(name, ' ') FROM (SELECT name FROM sqlite_master"
+      " WHERE type = 'index' AND tbl_name = 'jobs' AND name NOT LIKE"
+      " 'sqlite_autoindex%' ORDER BY name)");
+  ASSERT_TRUE(indexes.ok() && *indexes->Step());
+  EXPECT_EQ(indexes->ColumnText(0),
+            "jobs_backoff_by_next_attempt jobs_by_tenant jobs_by_tenant_pipeline"
+            " jobs_by_tenant_state jobs_leased_by_expiry jobs_queued_by_pipeline"
+            " jobs_running_by_pipeline");
+}
+
 TEST(SqliteStoreOpenTest, SchemaIsVersionedAndInWalMode) {
   TempDir dir;
   const std::string path = dir.path() + "/jobcontrol.db";
@@ -2277,7 +2331,7 @@ TEST(SqliteJobQueryTest, LeaseExpiryAndBackoffQueriesReadOnlyTheirIndex) {
   const std::vector<Query> queries = {
       {ListExpiredLeasesSql("sequence, id"), 2, "jobs_leased_by_expiry"},
       {NextLeaseExpirySql(), 0, "jobs_leased_by_expiry"},
-      {NextAttemptAfterSql(), 1, "jobs_queued_by_next_attempt"}};
+      {NextAttemptAfterSql(), 1, "jobs_backoff_by_next_attempt"}};
   for (const auto& [sql, parameters, index] : queries) {
     const std::string details =
         QueryPlan(**connection, sql, [&](SqliteStatement& statement) {
@@ -2289,6 +2343,29 @@ TEST(SqliteJobQueryTest, LeaseExpiryAndBackoffQueriesReadOnlyTheirIndex) {
                                                               << details;
     EXPECT_NE(details.find(index), std::string::npos) << sql << "\n" << details;
   }
+}
+
+// DeletePipeline's probe is one lookup in each dispatch partial index.
+TEST(SqliteJobQueryTest, UnfinishedJobProbeReadsTheTwoPartialIndexes) {
+  TempDir dir;
+  const std::string path = dir.path() + "/jobcontrol.db";
+  ASSERT_NE(OpenOrDie(path), nullptr);
+  auto connection =
+      SqliteConnection::Open(path, SqliteConnection::Access::kReadOnly);
+  ASSERT_TRUE(connection.ok()) << connection.status();
+  const std::string sql = UnfinishedJobOfPipelineSql();
+  const std::string details =
+      QueryPlan(**connection, sql, [](SqliteStatement& statement) {
+        statement.BindText(kTenantA).BindText("p").BindText(kTenantA).BindText(
+            "p");
+      });
+  EXPECT_EQ(details.find("SCAN"), std::string::npos) << sql << "\n" << details;
+  EXPECT_NE(details.find("jobs_queued_by_pipeline"), std::string::npos)
+      << sql << "\n"
+      << details;
+  EXPECT_NE(details.find("jobs_running_by_pipeline"), std::string::npos)
+      << sql << "\n"
+      << details;
 }
 
 // --- The group-commit writer on its own ---
