@@ -38,6 +38,12 @@ bool IsJsonContentType(const std::string* content_type) {
   return absl::EqualsIgnoreCase(media_type, "application/json");
 }
 
+// A job the service does not know, or an id it rejects: 404 MPC.10202 here.
+bool IsUnknownJob(const grpc::Status& status) {
+  return status.error_code() == grpc::StatusCode::NOT_FOUND ||
+         status.error_code() == grpc::StatusCode::INVALID_ARGUMENT;
+}
+
 // Reads the caller's job `id`; editing jobs only (others are unknown here).
 // nullopt when found; 404 MPC.10202 when unknown.
 std::optional<MpcError> GetEditingJob(v1::JobService::StubInterface* jobs,
@@ -48,10 +54,7 @@ std::optional<MpcError> GetEditingJob(v1::JobService::StubInterface* jobs,
   const grpc::Status status =
       jobs->GetJob(NewServiceCallContext(bearer_token).get(), request, job);
   if (!status.ok()) {
-    if (status.error_code() == grpc::StatusCode::NOT_FOUND ||
-        status.error_code() == grpc::StatusCode::INVALID_ARGUMENT) {
-      return MpcJobNotFound(id);
-    }
+    if (IsUnknownJob(status)) return MpcJobNotFound(id);
     return MpcErrorFromRpc(status);
   }
   if (job->kind() != v1::JOB_KIND_EDITING) return MpcJobNotFound(id);
@@ -176,8 +179,7 @@ HttpResponse MpcRequestHandler::Cancel(const MpcRoute& route,
     if (ErrorReasonOf(status) == "JOB_NOT_QUEUED") {
       return RenderMpcError(MpcCancelRefused(), mpc_request_id);
     }
-    if (status.error_code() == grpc::StatusCode::NOT_FOUND ||
-        status.error_code() == grpc::StatusCode::INVALID_ARGUMENT) {
+    if (IsUnknownJob(status)) {
       return RenderMpcError(MpcJobNotFound(id), mpc_request_id);
     }
     return RenderMpcError(MpcErrorFromRpc(status), mpc_request_id);
