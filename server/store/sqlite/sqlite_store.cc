@@ -50,6 +50,7 @@
 #include "absl/strings/str_cat.h"
 #include "server/core/error_reason.h"
 #include "server/core/ids.h"
+#include "server/store/sqlite/job_read_cache.h"
 #include "server/store/sqlite/sqlite_connection.h"
 #include "server/store/sqlite/sqlite_group_commit_writer.h"
 #include "server/store/sqlite/sqlite_job_query.h"
@@ -900,13 +901,17 @@ absl::StatusOr<std::optional<absl::Time>> ReadFirstTime(
 class SqliteStore::Impl {
  public:
   Impl(std::unique_ptr<SqliteGroupCommitWriter> writer,
-       std::unique_ptr<SqliteReadPool> readers)
-      : writer_(std::move(writer)), readers_(std::move(readers)) {}
+       std::unique_ptr<SqliteReadPool> readers, size_t job_cache_capacity)
+      : writer_(std::move(writer)),
+        readers_(std::move(readers)),
+        job_cache_(job_cache_capacity) {}
   // Queued writes finish first; the readers close before the writer's
   // connection, so the last connection to close checkpoints the WAL.
   ~Impl() { writer_->Shutdown(); }
 
   int64_t CommitCount() const { return writer_->CommitCount(); }
+
+  JobReadCache& job_cache() { return job_cache_; }
 
   // Runs `operation` as one write of a group commit; its value is returned
   // only if the transaction holding it committed. The rows it records in
@@ -947,11 +952,14 @@ class SqliteStore::Impl {
   }
 
  private:
-  // On the writer thread, after the commit. Holding the mutex across the
-  // calls is what lets SetChangeListener promise that the listener it
-  // replaced is no longer being called once it returns.
+  // On the writer thread, after the commit, before its callers return. The
+  // job cache first: a watcher the listener wakes may GetJob at once.
+  // Holding the mutex across the listener calls is what lets
+  // SetChangeListener promise that the listener it replaced is no longer
+  // being called once it returns.
   void Publish(const ChangedRows& changes) {
     if (changes.jobs.empty() && changes.pipelines.empty()) return;
+    for (const Job& job : changes.jobs) job_cache_.ApplyCommitted(job);
     std::lock_guard<std::mutex> lock(listener_mutex_);
     if (listener_ == nullptr) return;
     for (const Pipeline& pipeline : changes.pipelines) {
@@ -962,6 +970,7 @@ class SqliteStore::Impl {
 
   const std::unique_ptr<SqliteGroupCommitWriter> writer_;
   const std::unique_ptr<SqliteReadPool> readers_;
+  JobReadCache job_cache_;
   std::mutex listener_mutex_;
   StoreChangeListener* listener_ = nullptr;  // guarded by listener_mutex_
 };
@@ -987,7 +996,8 @@ absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(
   auto writer = std::make_unique<SqliteGroupCommitWriter>(
       *std::move(write_connection), options.max_group_size);
   return std::unique_ptr<SqliteStore>(new SqliteStore(
-      std::make_unique<Impl>(std::move(writer), *std::move(readers))));
+      std::make_unique<Impl>(std::move(writer), *std::move(readers),
+                             options.job_cache_capacity)));
 }
 
 SqliteStore::SqliteStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -1080,10 +1090,15 @@ absl::StatusOr<SubmitResult> SqliteStore::SubmitJob(
 
 absl::StatusOr<Job> SqliteStore::GetJob(const std::string& tenant,
                                         const std::string& id) {
+  if (std::optional<Job> cached = impl_->job_cache().Find(tenant, id)) {
+    return *std::move(cached);
+  }
+  JobReadCache::Fill fill = impl_->job_cache().BeginFill(tenant, id);
   absl::StatusOr<std::optional<Job>> found = impl_->WithReader(
       [&](SqliteConnection& db) { return FindJob(db, tenant, id); });
   if (!found.ok()) return found.status();
   if (!found->has_value()) return JobNotFoundError(id);
+  fill.Complete(**found);
   return **std::move(found);
 }
 

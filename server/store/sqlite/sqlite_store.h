@@ -5,12 +5,16 @@
 // so one failing does not undo the others) and one fsync (group commit):
 // concurrent writers share fsyncs, and each caller returns only after the
 // commit its change was part of. Reads use a small pool of read-only
-// connections and never wait for writers (WAL). The process holds the
-// database file exclusively while the store is open: a second process (a
-// second jobcontrold on the same data directory) cannot open it.
+// connections and never wait for writers (WAL); GetJob first asks a cache
+// of recently read jobs that every committed write keeps current
+// (job_read_cache.h). The process holds the database file exclusively
+// while the store is open: a second process (a second jobcontrold on the
+// same data directory) cannot open it, which is also what keeps that cache
+// coherent.
 #ifndef JOBCONTROL_SERVER_STORE_SQLITE_SQLITE_STORE_H_
 #define JOBCONTROL_SERVER_STORE_SQLITE_SQLITE_STORE_H_
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -29,6 +33,8 @@ struct SqliteStoreOptions {
   int read_connections = 4;
   // Most transactions grouped into one commit.
   int max_group_size = 256;
+  // Jobs GetJob keeps in memory (job_read_cache.h); 0 turns the cache off.
+  size_t job_cache_capacity = 10000;
 };
 
 class SqliteStore : public Store {

@@ -1032,6 +1032,69 @@ TEST_F(SqliteStoreTest, ReadsDoNotWaitForTheWriter) {
   EXPECT_EQ(got->state, JobState::kRunning);
 }
 
+// GetJob answers from a cache of jobs read before (job_read_cache.h): every
+// kind of job write must reach it, and a read racing a write must never
+// leave the older row cached.
+TEST_F(SqliteStoreTest, GetJobSeesEveryCommittedWriteOfACachedJob) {
+  Job job = Submit(NewJob(kTenantA));
+  ASSERT_TRUE(store_->GetJob(kTenantA, job.id).ok());  // now cached
+
+  std::optional<Job> leased = LeaseNext(kTenantA);
+  ASSERT_TRUE(leased.has_value());
+  absl::StatusOr<Job> got = store_->GetJob(kTenantA, job.id);
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_EQ(got->state, JobState::kRunning);
+  EXPECT_EQ(got->version, leased->version);
+
+  Job done = SetState(kTenantA, job.id, JobState::kSucceeded);
+  got = store_->GetJob(kTenantA, job.id);
+  ASSERT_TRUE(got.ok()) << got.status();
+  ExpectSameJob(*got, done);
+
+  // A refused write changes nothing, in the cache either.
+  absl::StatusOr<Job> refused = store_->UpdateJob(
+      kTenantA, job.id, [](const Job&) -> absl::StatusOr<Job> {
+        return absl::FailedPreconditionError("no");
+      });
+  EXPECT_FALSE(refused.ok());
+  got = store_->GetJob(kTenantA, job.id);
+  ASSERT_TRUE(got.ok()) << got.status();
+  ExpectSameJob(*got, done);
+
+  // Another tenant still cannot see it.
+  EXPECT_EQ(store_->GetJob(kTenantB, job.id).status().code(),
+            absl::StatusCode::kNotFound);
+}
+
+TEST_F(SqliteStoreTest, GetJobNeverAnswersOlderThanAWriteThatReturned) {
+  constexpr int kJobs = 8;
+  constexpr int kWrites = 300;
+  std::vector<std::string> ids;
+  for (int i = 0; i < kJobs; ++i) ids.push_back(Submit(NewJob(kTenantA)).id);
+  std::atomic<bool> writing{true};
+  std::vector<std::thread> readers;
+  for (int r = 0; r < 4; ++r) {
+    readers.emplace_back([&, r] {
+      for (int i = r; writing.load(); ++i) {
+        absl::StatusOr<Job> got = store_->GetJob(kTenantA, ids[i % kJobs]);
+        EXPECT_TRUE(got.ok()) << got.status();
+      }
+    });
+  }
+  for (int w = 0; w < kWrites; ++w) {
+    const std::string& id = ids[w % kJobs];
+    Job written = Update(kTenantA, id, [w](Job& next) {
+      next.priority = w;  // a change, so a new version
+    });
+    absl::StatusOr<Job> got = store_->GetJob(kTenantA, id);
+    ASSERT_TRUE(got.ok()) << got.status();
+    ASSERT_GE(got->version, written.version) << "write " << w;
+    ASSERT_EQ(got->priority, w) << "write " << w;
+  }
+  writing = false;
+  for (std::thread& reader : readers) reader.join();
+}
+
 // --- Scheduling fields, dispatch, leases, versions, change listener ---
 
 TEST_F(SqliteStoreTest, PipelineLimitsAndRetryPolicyRoundTrip) {
