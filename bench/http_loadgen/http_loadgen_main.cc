@@ -385,6 +385,10 @@ int main(int argc, char** argv) {
       }
     });
   }
+  std::this_thread::sleep_until(measure_start);
+  const double cpu_at_start = jobcontrol::bench::ProcessCpuSeconds();
+  std::this_thread::sleep_until(end);
+  const double cpu_at_end = jobcontrol::bench::ProcessCpuSeconds();
   for (std::thread& thread : threads) thread.join();
 
   jobcontrol::bench::LoadReport report;
@@ -398,6 +402,8 @@ int main(int argc, char** argv) {
   report.connections = concurrency;
   report.warmup_s = absl::ToDoubleSeconds(warmup);
   report.duration_s = absl::ToDoubleSeconds(duration);
+  report.client_cpu_cores =
+      (cpu_at_end - cpu_at_start) / absl::ToDoubleSeconds(duration);
   std::vector<int64_t> latencies;
   for (Caller& caller : callers) {
     // LoadReport counts "OK" as success: the action's success status.

@@ -1,7 +1,5 @@
 #include "bench/loadgen/grpc_load_generator.h"
 
-#include <sys/resource.h>
-
 #include <algorithm>
 #include <chrono>
 #include <thread>
@@ -115,15 +113,6 @@ class PollingThread {
   std::vector<Call> calls_;
   ThreadResult result_;
 };
-
-double ProcessCpuSeconds() {
-  rusage usage;
-  getrusage(RUSAGE_SELF, &usage);
-  auto seconds = [](const timeval& t) {
-    return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6;
-  };
-  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
-}
 
 }  // namespace
 

@@ -1,5 +1,7 @@
 #include "bench/loadgen/load_report.h"
 
+#include <sys/resource.h>
+
 #include <algorithm>
 #include <cmath>
 
@@ -110,6 +112,15 @@ std::string LoadReport::ToJson() const {
       ", \"unmeasured_status_counts\": ", CountsJson(unmeasured_status_counts),
       ", \"client_cpu_cores\": ", absl::StrFormat("%.2f", client_cpu_cores),
       "}");
+}
+
+double ProcessCpuSeconds() {
+  rusage usage;
+  getrusage(RUSAGE_SELF, &usage);
+  auto seconds = [](const timeval& t) {
+    return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6;
+  };
+  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
 }
 
 }  // namespace bench

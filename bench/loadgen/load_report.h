@@ -65,6 +65,10 @@ struct LoadReport {
   std::string ToJson() const;
 };
 
+// CPU time (user + system) this process has used so far, in seconds; read at
+// the start and at the end of the measured window for client_cpu_cores.
+double ProcessCpuSeconds();
+
 }  // namespace bench
 }  // namespace jobcontrol
 

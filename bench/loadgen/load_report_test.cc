@@ -1,5 +1,6 @@
 #include "bench/loadgen/load_report.h"
 
+#include <chrono>
 #include <vector>
 
 #include "gtest/gtest.h"
@@ -70,6 +71,21 @@ TEST(LoadReportTest, ExhaustedSourceOrNoCallIsNotClean) {
   exhausted.source_exhausted = true;
   EXPECT_FALSE(exhausted.clean());
   EXPECT_FALSE(ReportWith({}, {}).clean());
+}
+
+TEST(LoadReportTest, ProcessCpuSecondsCountsThisProcessWork) {
+  const double before = ProcessCpuSeconds();
+  EXPECT_GE(before, 0);
+  // Busy until the process has used 20 ms more CPU; a clock that did not
+  // count this process's work would never get there (bounded at 10 s).
+  const auto give_up =
+      std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  volatile uint64_t sink = 0;
+  while (ProcessCpuSeconds() < before + 0.02 &&
+         std::chrono::steady_clock::now() < give_up) {
+    for (int i = 0; i < 100000; ++i) sink = sink + i;
+  }
+  EXPECT_GE(ProcessCpuSeconds(), before + 0.02);
 }
 
 }  // namespace
