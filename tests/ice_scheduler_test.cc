@@ -6,7 +6,8 @@
 //   job is unchanged; of an editing job it is ResourceNotFound (404), and the
 //   job stays queued;
 // - UpdatePipeline Status=Paused holds the pipeline's jobs queued (no lease),
-//   and Status=Active releases them.
+//   and Status=Active releases them;
+// - ListPipelines over more pipelines than one page of the service holds.
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -140,8 +141,7 @@ TEST_F(IceSchedulerTest, SucceededJobIsJobInComplete) {
 }
 
 TEST_F(IceSchedulerTest, FailedJobIsJobInFailure) {
-  ExpectCancelRefused(v1::Job::FAILED, "PermissionDenied.JobInFailure",
-                      "Fail");
+  ExpectCancelRefused(v1::Job::FAILED, "PermissionDenied.JobInFailure", "Fail");
 }
 
 TEST_F(IceSchedulerTest, QueuedJobIsCanceled) {
@@ -192,6 +192,33 @@ TEST_F(IceSchedulerTest, PausedPipelineHoldsItsJobsUntilActiveAgain) {
   Reply<v1::LeaseJobResponse> released = t1().LeaseJob(lease_request);
   ASSERT_TRUE(IsOk(released.status)) << "LeaseJob";
   EXPECT_EQ(released.response.job().id(), submitted.id());
+}
+
+// ListPipelines reads the service's pages (at most 1,000 pipelines each) one
+// after another, from the completion of the one before: every pipeline of
+// the tenant is in the answer, each once.
+TEST_F(IceSchedulerTest, ListPipelinesAnswersWithEveryPage) {
+  constexpr int kCreated = 1001;
+  for (int i = 0; i < kCreated; ++i) {
+    MustCreatePipeline(absl::StrCat("ice-page-", i));
+  }
+  v1::ListPipelinesRequest first_page;
+  first_page.set_page_size(1000);
+  const Reply<v1::ListPipelinesResponse> direct =
+      t1().ListPipelines(first_page);
+  ASSERT_TRUE(IsOk(direct.status));
+  ASSERT_FALSE(direct.response.next_page_token().empty())
+      << "the pipelines fit one page: nothing tested";
+
+  const std::string answer = HttpExchange(test_server().server().http_port(),
+                                          SignedIceGet("ListPipelines", {}));
+  ASSERT_TRUE(absl::StartsWith(answer, "HTTP/1.1 200 "))
+      << answer.substr(0, 300);
+  for (int i = 0; i < kCreated; ++i) {
+    const std::string name = absl::StrCat("\"Name\":\"ice-page-", i, "\"");
+    EXPECT_TRUE(absl::StrContains(answer, name)) << name;
+    EXPECT_EQ(answer.find(name), answer.rfind(name)) << name << " twice";
+  }
 }
 
 }  // namespace

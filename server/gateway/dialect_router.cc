@@ -1,5 +1,7 @@
 #include "server/gateway/dialect_router.h"
 
+#include <utility>
+
 #include "absl/strings/match.h"
 
 namespace jobcontrol {
@@ -12,9 +14,9 @@ bool DialectRouter::IsMpcTarget(absl::string_view target) {
   return absl::StartsWith(target, "/v1/") || absl::StartsWith(target, "/v2/");
 }
 
-HttpResponse DialectRouter::Handle(const HttpRequest& request) {
-  return IsMpcTarget(request.Path()) ? mpc_->Handle(request)
-                                     : ice_->Handle(request);
+void DialectRouter::Handle(const HttpRequest& request, Respond respond) {
+  HttpRequestHandler* dialect = IsMpcTarget(request.Path()) ? mpc_ : ice_;
+  dialect->Handle(request, std::move(respond));
 }
 
 HttpResponse DialectRouter::Reject(HttpRejection rejection, int status,

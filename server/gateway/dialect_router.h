@@ -22,7 +22,7 @@ class DialectRouter : public HttpRequestHandler {
   // True iff `target` (a request target or path) belongs to MPC.
   static bool IsMpcTarget(absl::string_view target);
 
-  HttpResponse Handle(const HttpRequest& request) override;
+  void Handle(const HttpRequest& request, Respond respond) override;
   HttpResponse Reject(HttpRejection rejection, int status,
                       const std::string& request_id,
                       const std::string& target) override;

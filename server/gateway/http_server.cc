@@ -18,7 +18,6 @@
 #include "boost/asio/ip/tcp.hpp"
 #include "boost/asio/post.hpp"
 #include "boost/asio/strand.hpp"
-#include "boost/asio/thread_pool.hpp"
 #include "boost/beast/core.hpp"
 #include "boost/beast/http.hpp"
 #include "server/gateway/http_request_reader.h"
@@ -49,10 +48,12 @@ struct ServerState {
   RequestLimits limits;
   HttpRequestHandler* handler = nullptr;
   std::atomic<int> connections{0};
+  // Respond callbacks of requests handed to the handler that still exist
+  // (Session::PendingAnswer).
+  std::atomic<int> responses_pending{0};
   // Requests handed to the handler whose answer is not yet written.
   std::atomic<int> answers_pending{0};
   std::atomic<bool> stopping{false};
-  std::unique_ptr<asio::thread_pool> handler_pool;
 };
 
 class Session : public std::enable_shared_from_this<Session> {
@@ -145,19 +146,56 @@ class Session : public std::enable_shared_from_this<Session> {
     HttpRequest request = ToHttpRequest(std::move(message));
     request.request_id = NewRequestId();
     state_->answers_pending.fetch_add(1);
-    asio::post(*state_->handler_pool, [self = shared_from_this(),
-                                       request = std::move(request), keep_alive,
-                                       version]() mutable {
-      HttpResponse response = self->state_->handler->Handle(request);
-      asio::post(
-          self->stream_.get_executor(),
-          [self, response = std::move(response),
-           id = std::move(request.request_id), keep_alive, version]() mutable {
-            self->Write(std::move(response), id, keep_alive, version,
-                        /*linger_after=*/false, /*counted=*/true);
-          });
-    });
+    auto answer = std::make_shared<PendingAnswer>(
+        shared_from_this(), request.request_id, keep_alive, version);
+    state_->handler->Handle(
+        request, [answer = std::move(answer)](HttpResponse response) {
+          answer->Deliver(std::move(response));
+        });
   }
+
+  // The answer a handler owes for one request, shared by the copies of its
+  // Respond callback. While one exists it counts in responses_pending, so
+  // Stop() does not return while a handler's callback could still reach this
+  // session.
+  class PendingAnswer {
+   public:
+    PendingAnswer(std::shared_ptr<Session> session, std::string request_id,
+                  bool keep_alive, unsigned version)
+        : session_(std::move(session)),
+          state_(session_->state_),
+          request_id_(std::move(request_id)),
+          keep_alive_(keep_alive),
+          version_(version) {
+      state_->responses_pending.fetch_add(1);
+    }
+    ~PendingAnswer() {
+      session_.reset();  // may end the session, which still uses state_
+      state_->responses_pending.fetch_sub(1);
+    }
+    PendingAnswer(const PendingAnswer&) = delete;
+    PendingAnswer& operator=(const PendingAnswer&) = delete;
+
+    void Deliver(HttpResponse response) {
+      std::shared_ptr<Session> session = std::move(session_);
+      if (session == nullptr) return;  // answered already
+      auto executor = session->stream_.get_executor();
+      asio::post(executor,
+                 [session = std::move(session), response = std::move(response),
+                  id = request_id_, keep_alive = keep_alive_,
+                  version = version_]() mutable {
+                   session->Write(std::move(response), id, keep_alive, version,
+                                  /*linger_after=*/false, /*counted=*/true);
+                 });
+    }
+
+   private:
+    std::shared_ptr<Session> session_;
+    ServerState* const state_;
+    const std::string request_id_;
+    const bool keep_alive_;
+    const unsigned version_;
+  };
 
   void RejectAndClose(HttpRejection rejection, int status) {
     const std::string id = NewRequestId();
@@ -291,8 +329,6 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(
   auto impl = std::make_unique<Impl>();
   impl->state.limits = options.limits;
   impl->state.handler = handler;
-  impl->state.handler_pool =
-      std::make_unique<asio::thread_pool>(options.handler_threads);
 
   beast::error_code ec;
   tcp::resolver resolver(impl->io);
@@ -339,9 +375,12 @@ void HttpServer::Stop() {
     beast::error_code ignored;
     impl->acceptor->close(ignored);
   });
-  // Handler calls in flight finish, and their answers get a moment to be
-  // written; idle keep-alive connections are then simply closed.
-  impl_->state.handler_pool->join();
+  // Every request handed to the handler is answered (a service call ends by
+  // its deadline), and the answers get a moment to be written; idle
+  // keep-alive connections are then simply closed.
+  while (impl_->state.responses_pending.load() > 0) {
+    absl::SleepFor(absl::Milliseconds(5));
+  }
   const absl::Time deadline = absl::Now() + kStopWriteTimeout;
   while (impl_->state.answers_pending.load() > 0 && absl::Now() < deadline) {
     absl::SleepFor(absl::Milliseconds(5));

@@ -1,12 +1,15 @@
 // HttpServer: HTTP/1.1 with keep-alive on Boost.Beast/Asio, enforcing
 // RequestLimits, handing each complete request to an HttpRequestHandler.
 //
-// Network I/O runs on a few I/O threads; handlers run on a separate pool, so a
-// handler that blocks (a gRPC call) never stalls reads, writes or timeouts of
-// other connections. Requests of one connection are answered in order.
+// Network I/O and the handlers run on a few I/O threads. A handler never
+// blocks: what it waits for (a gRPC call) runs asynchronously and answers
+// through its Respond callback, so no thread sits waiting and a slow call
+// never stalls reads, writes or timeouts of other connections. Requests of
+// one connection are answered in order.
 #ifndef JOBCONTROL_SERVER_GATEWAY_HTTP_SERVER_H_
 #define JOBCONTROL_SERVER_GATEWAY_HTTP_SERVER_H_
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -25,13 +28,19 @@ enum class HttpRejection {
   kTooManyConnections,  // over max_connections: 503
 };
 
-// Implemented by a dialect. Both methods are called concurrently from many
-// threads and must be thread-safe.
+// Implemented by a dialect. Both methods are called concurrently from the I/O
+// threads, must be thread-safe and must not block.
 class HttpRequestHandler {
  public:
+  // Delivers the answer to one request; call it exactly once, from any
+  // thread (also from within Handle).
+  using Respond = std::function<void(HttpResponse)>;
+
   virtual ~HttpRequestHandler() = default;
-  // The answer to a complete request that met every limit.
-  virtual HttpResponse Handle(const HttpRequest& request) = 0;
+  // Takes a complete request that met every limit and returns without
+  // waiting: the answer goes to `respond`, at once or when the work it
+  // started completes. `request` is valid only during the call.
+  virtual void Handle(const HttpRequest& request, Respond respond) = 0;
   // The body of the server's own error answer, in the dialect's shape;
   // `status` is the HTTP status the server will send. `target` is the
   // request target when the request line was read, else empty.
@@ -45,7 +54,6 @@ struct HttpServerOptions {
   std::string listen = "127.0.0.1:8080";
   RequestLimits limits;
   int io_threads = 2;
-  int handler_threads = 8;
 };
 
 class HttpServer {
@@ -61,8 +69,9 @@ class HttpServer {
 
   int port() const;
 
-  // Stops accepting, lets handler calls in flight finish, closes every
-  // connection. Idempotent; thread-safe.
+  // Stops accepting, waits until every request handed to the handler has
+  // been answered (its Respond called), gives those answers a moment to be
+  // written, closes every connection. Idempotent; thread-safe.
   void Stop();
 
  private:

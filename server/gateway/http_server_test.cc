@@ -9,11 +9,16 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <memory>
 #include <string>
+#include <thread>
+#include <utility>
+#include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
 
@@ -22,19 +27,35 @@ namespace gateway {
 namespace {
 
 // Echoes method, target and body; rejections carry the rejection's number.
+// "/slow" is answered 200 ms later from another thread; "/held" is answered
+// when the test calls ReleaseHeld().
 class EchoHandler : public HttpRequestHandler {
  public:
-  HttpResponse Handle(const HttpRequest& request) override {
+  ~EchoHandler() override {
+    for (std::thread& thread : answerers_) thread.join();
+  }
+
+  void Handle(const HttpRequest& request, Respond respond) override {
     ++handled;
-    if (request.target == "/slow") {
-      started = true;
-      absl::SleepFor(absl::Milliseconds(200));
-    }
     HttpResponse response;
     response.content_type = "text/plain";
     response.body =
         absl::StrCat(request.method, " ", request.target, " ", request.body);
-    return response;
+    absl::MutexLock lock(&mutex_);
+    if (request.target == "/slow") {
+      started = true;
+      answerers_.emplace_back([respond = std::move(respond),
+                               response = std::move(response)]() mutable {
+        absl::SleepFor(absl::Milliseconds(200));
+        respond(std::move(response));
+      });
+      return;
+    }
+    if (request.target == "/held") {
+      held_.emplace_back(std::move(respond), std::move(response));
+      return;
+    }
+    respond(std::move(response));
   }
   HttpResponse Reject(HttpRejection rejection, int status,
                       const std::string& request_id,
@@ -46,8 +67,18 @@ class EchoHandler : public HttpRequestHandler {
         absl::StrCat("rejected ", static_cast<int>(rejection), " ", request_id);
     return response;
   }
+  void ReleaseHeld() {
+    absl::MutexLock lock(&mutex_);
+    for (auto& [respond, response] : held_) respond(std::move(response));
+    held_.clear();
+  }
   std::atomic<int> handled{0};
   std::atomic<bool> started{false};
+
+ private:
+  absl::Mutex mutex_;
+  std::vector<std::thread> answerers_ ABSL_GUARDED_BY(mutex_);
+  std::vector<std::pair<Respond, HttpResponse>> held_ ABSL_GUARDED_BY(mutex_);
 };
 
 // A blocking TCP client with a 30 s receive timeout.
@@ -291,6 +322,27 @@ TEST_F(HttpServerTest, StopLetsTheAnswerOfARequestInFlightBeWritten) {
   const std::string response = client.ReadResponse();
   EXPECT_TRUE(absl::StartsWith(response, "HTTP/1.1 200 ")) << response;
   EXPECT_TRUE(absl::StrContains(response, "Connection: close")) << response;
+}
+
+TEST_F(HttpServerTest, UnansweredRequestsHoldUpNeitherThreadsNorOtherClients) {
+  StartServer();
+  // More requests waiting for their answers than the server has I/O threads.
+  constexpr int kHeld = 3;
+  std::vector<std::unique_ptr<RawClient>> waiting;
+  for (int i = 0; i < kHeld; ++i) {
+    waiting.push_back(std::make_unique<RawClient>(port()));
+    ASSERT_TRUE(waiting.back()->Send(Get("/held")));
+  }
+  while (handler_.handled.load() < kHeld) {
+    absl::SleepFor(absl::Milliseconds(1));
+  }
+  RawClient other(port());
+  ASSERT_TRUE(other.Send(Get("/fast")));
+  EXPECT_TRUE(absl::EndsWith(other.ReadResponse(), "GET /fast "));
+  handler_.ReleaseHeld();
+  for (auto& client : waiting) {
+    EXPECT_TRUE(absl::EndsWith(client->ReadResponse(), "GET /held "));
+  }
 }
 
 TEST_F(HttpServerTest, BusyPortIsAnError) {

@@ -1,10 +1,13 @@
 // The ICE actions (vendor-apis.md A.1, A.2) and the jobcontrol.v1 RPCs each
 // one becomes. An action reads its parameters, calls the service through the
-// generated stubs as the authenticated caller, and fills the response body.
+// generated stubs' async interface as the authenticated caller (never
+// blocking a thread), and fills the response body.
 //
 //   SubmitDNAJob    -> JobService.SubmitJob (dna_analysis)
-//   QueryDNAJobList -> JobService.GetJob per id (unknown ids are left out)
-//   CancelDNAJob    -> JobService.GetJob + CancelJob
+//   QueryDNAJobList -> JobService.GetJob per id, all at once (unknown ids are
+//                      left out)
+//   CancelDNAJob    -> JobService.CancelJob (kind dna_analysis); GetJob when
+//                      refused, for the state that refused it
 //   CreatePipeline  -> PipelineService.CreatePipeline
 //   GetPipeline     -> PipelineService.GetPipeline
 //   ListPipelines   -> PipelineService.ListPipelines (every page)
@@ -14,6 +17,8 @@
 #ifndef JOBCONTROL_SERVER_GATEWAY_ICE_ACTIONS_H_
 #define JOBCONTROL_SERVER_GATEWAY_ICE_ACTIONS_H_
 
+#include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -29,19 +34,30 @@ namespace gateway {
 
 inline constexpr char kIceApiVersion[] = "2020-11-09";
 
-struct IceActionContext {
-  const IceParameters* params = nullptr;
+// One running action: what it reads, where it writes its answer, and whom
+// it tells when it ends. Shared by the action's continuations.
+struct IceActionCall {
+  IceParameters params;
   v1::JobService::StubInterface* jobs = nullptr;
   v1::PipelineService::StubInterface* pipelines = nullptr;
   // Sent as `authorization: Bearer <token>` on every RPC: the service then
   // applies the caller's own authorization and tenancy.
   std::string bearer_token;
+  // Holds RequestId; the action appends its fields on success.
+  JsonObject response;
+  // Called once by Finish.
+  std::function<void(const std::optional<IceError>& error,
+                     const JsonObject& response)>
+      done;
+
+  // Ends the action: nullopt on success (with `response` complete).
+  void Finish(const std::optional<IceError>& error) { done(error, response); }
 };
 
-// Runs one action. On success appends the action's fields to `*response`
-// (which already holds RequestId) and returns nullopt.
-using IceActionFunction = std::optional<IceError> (*)(
-    const IceActionContext& context, JsonObject* response);
+// Starts one action and returns without waiting for its RPCs (service_call.h);
+// the action calls `call->Finish` exactly once, on this thread or a gRPC
+// thread.
+using IceActionFunction = void (*)(std::shared_ptr<IceActionCall> call);
 
 // The action named `name` (exact, case-sensitive), or nullptr.
 IceActionFunction FindIceAction(absl::string_view name);

@@ -47,19 +47,20 @@ IceRequestHandler::IceRequestHandler(
       jobs_(v1::JobService::NewStub(channel)),
       pipelines_(v1::PipelineService::NewStub(channel)) {}
 
-HttpResponse IceRequestHandler::Handle(const HttpRequest& request) {
+void IceRequestHandler::Handle(const HttpRequest& request, Respond respond) {
   const std::string host_id = HostIdOf(request);
   auto fail = [&](const IceError& error) {
-    return WithIceHeaders(RenderIceError(error, request.request_id, host_id),
-                          request.request_id);
+    respond(WithIceHeaders(RenderIceError(error, request.request_id, host_id),
+                           request.request_id));
   };
   if (request.method != "GET" && request.method != "POST") {
     return fail(IceUnsupportedHttpMethod(request.method));
   }
-  IceParameters params;
-  if (auto error = IceParameters::Decode(request, &params)) {
+  auto call = std::make_shared<IceActionCall>();
+  if (auto error = IceParameters::Decode(request, &call->params)) {
     return fail(*error);
   }
+  const IceParameters& params = call->params;
   const std::string* action =
       ParameterOrHeader(params, request, "Action", "x-acs-action");
   if (action == nullptr || action->empty()) {
@@ -83,17 +84,22 @@ HttpResponse IceRequestHandler::Handle(const HttpRequest& request) {
     return fail(IceForbiddenRam(*action));
   }
 
-  IceActionContext context;
-  context.params = &params;
-  context.jobs = jobs_.get();
-  context.pipelines = pipelines_.get();
-  context.bearer_token = credential->bearer_token();
-  JsonObject body;
-  body.Add("RequestId", request.request_id);
-  if (auto action_error = run(context, &body)) return fail(*action_error);
-  HttpResponse response;
-  response.body = body.Serialize();
-  return WithIceHeaders(std::move(response), request.request_id);
+  call->jobs = jobs_.get();
+  call->pipelines = pipelines_.get();
+  call->bearer_token = credential->bearer_token();
+  call->response.Add("RequestId", request.request_id);
+  call->done = [respond = std::move(respond), request_id = request.request_id,
+                host_id](const std::optional<IceError>& action_error,
+                         const JsonObject& body) {
+    HttpResponse response;
+    if (action_error) {
+      response = RenderIceError(*action_error, request_id, host_id);
+    } else {
+      response.body = body.Serialize();
+    }
+    respond(WithIceHeaders(std::move(response), request_id));
+  };
+  run(std::move(call));
 }
 
 HttpResponse IceRequestHandler::Reject(HttpRejection rejection, int status,

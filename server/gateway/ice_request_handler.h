@@ -28,7 +28,7 @@ class IceRequestHandler : public HttpRequestHandler {
   IceRequestHandler(const CredentialSet* credentials,
                     std::shared_ptr<grpc::ChannelInterface> channel);
 
-  HttpResponse Handle(const HttpRequest& request) override;
+  void Handle(const HttpRequest& request, Respond respond) override;
   HttpResponse Reject(HttpRejection rejection, int status,
                       const std::string& request_id,
                       const std::string& target) override;

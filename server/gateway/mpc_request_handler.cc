@@ -17,6 +17,8 @@ namespace jobcontrol {
 namespace gateway {
 namespace {
 
+using JobRpcs = v1::JobService::StubInterface::async_interface;
+
 std::string LocalHostname() {
   char name[256] = {};
   if (gethostname(name, sizeof(name) - 1) != 0 || name[0] == '\0') {
@@ -44,23 +46,6 @@ bool IsUnknownJob(const grpc::Status& status) {
          status.error_code() == grpc::StatusCode::INVALID_ARGUMENT;
 }
 
-// Reads the caller's job `id`; editing jobs only (others are unknown here).
-// nullopt when found; 404 MPC.10202 when unknown.
-std::optional<MpcError> GetEditingJob(v1::JobService::StubInterface* jobs,
-                                      const std::string& bearer_token,
-                                      const std::string& id, v1::Job* job) {
-  v1::GetJobRequest request;
-  request.set_job_id(id);
-  const grpc::Status status =
-      jobs->GetJob(NewServiceCallContext(bearer_token).get(), request, job);
-  if (!status.ok()) {
-    if (IsUnknownJob(status)) return MpcJobNotFound(id);
-    return MpcErrorFromRpc(status);
-  }
-  if (job->kind() != v1::JOB_KIND_EDITING) return MpcJobNotFound(id);
-  return std::nullopt;
-}
-
 }  // namespace
 
 MpcRequestHandler::MpcRequestHandler(
@@ -78,10 +63,15 @@ std::string MpcRequestHandler::MpcRequestId(
       hostname_);
 }
 
-HttpResponse MpcRequestHandler::Handle(const HttpRequest& request) {
+void MpcRequestHandler::Handle(const HttpRequest& request, Respond respond) {
   const std::string mpc_request_id = MpcRequestId(request.request_id);
+  // Every answer carries the MPC request id.
+  auto answer = [respond = std::move(respond),
+                 mpc_request_id](HttpResponse response) {
+    respond(WithRequestId(std::move(response), mpc_request_id));
+  };
   auto fail = [&](const MpcError& error) {
-    return WithRequestId(RenderMpcError(error, mpc_request_id), mpc_request_id);
+    answer(RenderMpcError(error, mpc_request_id));
   };
   auto query = DecodeForm(request.Query());
   if (!query.ok()) {
@@ -107,87 +97,101 @@ HttpResponse MpcRequestHandler::Handle(const HttpRequest& request) {
         const std::string* type = request.FindHeader("content-type");
         return fail(MpcWrongContentType(type == nullptr ? "" : *type));
       }
-      return WithRequestId(
-          Create(request, credential->bearer_token(), mpc_request_id),
-          mpc_request_id);
+      return Create(request, credential->bearer_token(), mpc_request_id,
+                    std::move(answer));
     case MpcOperation::kListEditingJobs:
-      return WithRequestId(
-          List(route, credential->bearer_token(), mpc_request_id),
-          mpc_request_id);
+      return List(route, credential->bearer_token(), mpc_request_id,
+                  std::move(answer));
     case MpcOperation::kCancelEditingJob:
-      return WithRequestId(
-          Cancel(route, credential->bearer_token(), mpc_request_id),
-          mpc_request_id);
+      return Cancel(route, credential->bearer_token(), mpc_request_id,
+                    std::move(answer));
   }
-  return fail(MpcErrorFromRpc(grpc::Status(grpc::StatusCode::INTERNAL, "")));
+  fail(MpcErrorFromRpc(grpc::Status(grpc::StatusCode::INTERNAL, "")));
 }
 
-HttpResponse MpcRequestHandler::Create(const HttpRequest& request,
-                                       const std::string& bearer_token,
-                                       const std::string& mpc_request_id) {
+void MpcRequestHandler::Create(const HttpRequest& request,
+                               const std::string& bearer_token,
+                               const std::string& mpc_request_id,
+                               Respond respond) {
   v1::SubmitJobRequest submit;
   if (auto error =
           ParseMpcCreateEditingJob(request.body, submit.mutable_job())) {
-    return RenderMpcError(*error, mpc_request_id);
+    return respond(RenderMpcError(*error, mpc_request_id));
   }
-  v1::Job submitted;
-  const grpc::Status status = jobs_->SubmitJob(
-      NewServiceCallContext(bearer_token).get(), submit, &submitted);
-  if (!status.ok()) {
-    return RenderMpcError(MpcErrorFromRpc(status), mpc_request_id);
-  }
-  JsonObject body;
-  body.Add("job_id", submitted.id());
-  HttpResponse response;
-  response.body = body.Serialize();
-  return response;
+  StartServiceCall(jobs_->async(), &JobRpcs::SubmitJob, bearer_token,
+                   std::move(submit),
+                   [respond = std::move(respond), mpc_request_id](
+                       const grpc::Status& status, v1::Job& submitted) {
+                     if (!status.ok()) {
+                       return respond(RenderMpcError(MpcErrorFromRpc(status),
+                                                     mpc_request_id));
+                     }
+                     JsonObject body;
+                     body.Add("job_id", submitted.id());
+                     HttpResponse response;
+                     response.body = body.Serialize();
+                     respond(std::move(response));
+                   });
 }
 
-HttpResponse MpcRequestHandler::List(const MpcRoute& route,
-                                     const std::string& bearer_token,
-                                     const std::string& mpc_request_id) {
-  std::vector<JsonObject> jobs;
-  for (const std::string& id : route.job_ids) {
-    v1::Job job;
-    if (auto error = GetEditingJob(jobs_.get(), bearer_token, id, &job)) {
-      // Unknown ids (also other projects' and other kinds of jobs) are left
-      // out, as the vendor's list does.
-      if (error->http_status == 404) continue;
-      return RenderMpcError(*error, mpc_request_id);
-    }
-    jobs.push_back(MpcEditingJobJson(job));
-  }
-  JsonObject body;
-  body.AddArray("job_array", jobs);
-  HttpResponse response;
-  response.body = body.Serialize();
-  return response;
+void MpcRequestHandler::List(const MpcRoute& route,
+                             const std::string& bearer_token,
+                             const std::string& mpc_request_id,
+                             Respond respond) {
+  LookUpJobs(jobs_.get(), bearer_token, route.job_ids,
+             [respond = std::move(respond), ids = route.job_ids,
+              mpc_request_id](std::vector<JobLookup>& lookups) {
+               std::vector<JsonObject> jobs;
+               for (size_t i = 0; i < lookups.size(); ++i) {
+                 const JobLookup& lookup = lookups[i];
+                 // Unknown ids (also other projects' and other kinds of jobs)
+                 // are left out, as the vendor's list does; the first other
+                 // error (in id order) is the answer.
+                 if (!lookup.status.ok() && !IsUnknownJob(lookup.status)) {
+                   return respond(RenderMpcError(MpcErrorFromRpc(lookup.status),
+                                                 mpc_request_id));
+                 }
+                 if (!lookup.status.ok() ||
+                     lookup.job.kind() != v1::JOB_KIND_EDITING) {
+                   continue;
+                 }
+                 jobs.push_back(MpcEditingJobJson(lookup.job));
+               }
+               JsonObject body;
+               body.AddArray("job_array", jobs);
+               HttpResponse response;
+               response.body = body.Serialize();
+               respond(std::move(response));
+             });
 }
 
-HttpResponse MpcRequestHandler::Cancel(const MpcRoute& route,
-                                       const std::string& bearer_token,
-                                       const std::string& mpc_request_id) {
+void MpcRequestHandler::Cancel(const MpcRoute& route,
+                               const std::string& bearer_token,
+                               const std::string& mpc_request_id,
+                               Respond respond) {
   const std::string& id = route.job_ids.front();
   v1::CancelJobRequest cancel;
   cancel.set_job_id(id);
   // Other kinds of jobs are unknown here: NOT_FOUND, and left as they are.
   cancel.set_kind(v1::JOB_KIND_EDITING);
-  v1::Job canceled;
-  const grpc::Status status = jobs_->CancelJob(
-      NewServiceCallContext(bearer_token).get(), cancel, &canceled);
-  if (!status.ok()) {
-    if (ErrorReasonOf(status) == "JOB_NOT_QUEUED") {
-      return RenderMpcError(MpcCancelRefused(), mpc_request_id);
-    }
-    if (IsUnknownJob(status)) {
-      return RenderMpcError(MpcJobNotFound(id), mpc_request_id);
-    }
-    return RenderMpcError(MpcErrorFromRpc(status), mpc_request_id);
-  }
-  HttpResponse response;
-  response.status = 204;
-  response.content_type.clear();
-  return response;
+  StartServiceCall(
+      jobs_->async(), &JobRpcs::CancelJob, bearer_token, std::move(cancel),
+      [respond = std::move(respond), id, mpc_request_id](
+          const grpc::Status& status, v1::Job&) {
+        if (status.ok()) {
+          HttpResponse response;
+          response.status = 204;
+          response.content_type.clear();
+          return respond(std::move(response));
+        }
+        if (ErrorReasonOf(status) == "JOB_NOT_QUEUED") {
+          return respond(RenderMpcError(MpcCancelRefused(), mpc_request_id));
+        }
+        if (IsUnknownJob(status)) {
+          return respond(RenderMpcError(MpcJobNotFound(id), mpc_request_id));
+        }
+        respond(RenderMpcError(MpcErrorFromRpc(status), mpc_request_id));
+      });
 }
 
 HttpResponse MpcRequestHandler::Reject(HttpRejection rejection, int status,

@@ -38,7 +38,7 @@ class MpcRequestHandler : public HttpRequestHandler {
   MpcRequestHandler(const CredentialSet* credentials,
                     std::shared_ptr<grpc::ChannelInterface> channel);
 
-  HttpResponse Handle(const HttpRequest& request) override;
+  void Handle(const HttpRequest& request, Respond respond) override;
   HttpResponse Reject(HttpRejection rejection, int status,
                       const std::string& request_id,
                       const std::string& target) override;
@@ -48,15 +48,16 @@ class MpcRequestHandler : public HttpRequestHandler {
   std::string MpcRequestId(const std::string& request_id) const;
 
  private:
-  // Answers of the three operations; `bearer_token` is the caller's (the
-  // service takes the tenant from it, checked against the path already).
-  HttpResponse Create(const HttpRequest& request,
-                      const std::string& bearer_token,
-                      const std::string& mpc_request_id);
-  HttpResponse List(const MpcRoute& route, const std::string& bearer_token,
-                    const std::string& mpc_request_id);
-  HttpResponse Cancel(const MpcRoute& route, const std::string& bearer_token,
-                      const std::string& mpc_request_id);
+  // Start the three operations; each answers through `respond` (without the
+  // request id header, which Handle adds). `bearer_token` is the caller's
+  // (the service takes the tenant from it, checked against the path
+  // already).
+  void Create(const HttpRequest& request, const std::string& bearer_token,
+              const std::string& mpc_request_id, Respond respond);
+  void List(const MpcRoute& route, const std::string& bearer_token,
+            const std::string& mpc_request_id, Respond respond);
+  void Cancel(const MpcRoute& route, const std::string& bearer_token,
+              const std::string& mpc_request_id, Respond respond);
 
   const std::string hostname_;
   MpcAuthenticator authenticator_;
