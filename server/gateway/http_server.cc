@@ -1,5 +1,6 @@
 #include "server/gateway/http_server.h"
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <optional>
@@ -17,7 +18,6 @@
 #include "boost/asio/executor_work_guard.hpp"
 #include "boost/asio/ip/tcp.hpp"
 #include "boost/asio/post.hpp"
-#include "boost/asio/strand.hpp"
 #include "boost/beast/core.hpp"
 #include "boost/beast/http.hpp"
 #include "server/gateway/http_request_reader.h"
@@ -278,20 +278,25 @@ class Session : public std::enable_shared_from_this<Session> {
 class HttpServer::Impl {
  public:
   ServerState state;
-  asio::io_context io;
-  // Keeps the io threads running while no socket operation is pending, e.g.
+  // One io_context per I/O thread, connections spread over them in turn: a
+  // connection's handlers all run on its one thread, so no event hands work
+  // from one I/O thread to another. The acceptor lives on the first.
+  std::vector<std::unique_ptr<asio::io_context>> ios;
+  // Keep the I/O threads running while no socket operation is pending, e.g.
   // after Stop() closed the acceptor and answers are still being computed.
-  std::optional<asio::executor_work_guard<asio::io_context::executor_type>>
+  std::vector<asio::executor_work_guard<asio::io_context::executor_type>>
       keep_running;
   std::optional<tcp::acceptor> acceptor;
+  size_t next_io = 0;  // only on the acceptor's thread
   std::vector<std::thread> io_threads;
   int port = 0;
   absl::Mutex stop_mutex;
   bool stopped ABSL_GUARDED_BY(stop_mutex) = false;
 
   void Accept() {
+    asio::io_context& connection_io = *ios[next_io++ % ios.size()];
     acceptor->async_accept(
-        asio::make_strand(io), [this](beast::error_code ec, tcp::socket s) {
+        connection_io, [this](beast::error_code ec, tcp::socket s) {
           if (ec) {
             if (ec == asio::error::operation_aborted || !acceptor->is_open()) {
               return;
@@ -331,7 +336,13 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(
   impl->state.handler = handler;
 
   beast::error_code ec;
-  tcp::resolver resolver(impl->io);
+  const int io_threads = std::max(1, options.io_threads);
+  for (int i = 0; i < io_threads; ++i) {
+    impl->ios.push_back(
+        std::make_unique<asio::io_context>(/*concurrency_hint=*/1));
+  }
+  asio::io_context& acceptor_io = *impl->ios.front();
+  tcp::resolver resolver(acceptor_io);
   auto endpoints =
       resolver.resolve(host, std::to_string(port), tcp::resolver::passive, ec);
   if (ec || endpoints.empty()) {
@@ -339,7 +350,7 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(
         "HTTP listen address \"", options.listen, "\": cannot resolve host"));
   }
   const tcp::endpoint endpoint = endpoints.begin()->endpoint();
-  impl->acceptor.emplace(impl->io);
+  impl->acceptor.emplace(acceptor_io);
   impl->acceptor->open(endpoint.protocol(), ec);
   // SO_REUSEADDR only (not SO_REUSEPORT): a busy port is an error.
   if (!ec)
@@ -353,9 +364,9 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(
   }
   impl->port = impl->acceptor->local_endpoint().port();
   impl->Accept();
-  impl->keep_running.emplace(impl->io.get_executor());
-  for (int i = 0; i < options.io_threads; ++i) {
-    impl->io_threads.emplace_back([io = &impl->io] { io->run(); });
+  for (auto& io : impl->ios) {
+    impl->keep_running.push_back(asio::make_work_guard(*io));
+    impl->io_threads.emplace_back([io = io.get()] { io->run(); });
   }
   return std::unique_ptr<HttpServer>(new HttpServer(std::move(impl)));
 }
@@ -371,7 +382,7 @@ void HttpServer::Stop() {
   if (impl_->stopped) return;
   impl_->stopped = true;
   impl_->state.stopping.store(true);
-  asio::post(impl_->io, [impl = impl_.get()] {
+  asio::post(*impl_->ios.front(), [impl = impl_.get()] {
     beast::error_code ignored;
     impl->acceptor->close(ignored);
   });
@@ -385,8 +396,8 @@ void HttpServer::Stop() {
   while (impl_->state.answers_pending.load() > 0 && absl::Now() < deadline) {
     absl::SleepFor(absl::Milliseconds(5));
   }
-  impl_->keep_running.reset();
-  impl_->io.stop();
+  impl_->keep_running.clear();
+  for (auto& io : impl_->ios) io->stop();
   for (std::thread& t : impl_->io_threads) t.join();
   impl_->io_threads.clear();
 }

@@ -1,7 +1,8 @@
 // HttpServer: HTTP/1.1 with keep-alive on Boost.Beast/Asio, enforcing
 // RequestLimits, handing each complete request to an HttpRequestHandler.
 //
-// Network I/O and the handlers run on a few I/O threads. A handler never
+// Network I/O and the handlers run on a few I/O threads, each with its own
+// event loop; a connection stays on one of them. A handler never
 // blocks: what it waits for (a gRPC call) runs asynchronously and answers
 // through its Respond callback, so no thread sits waiting and a slow call
 // never stalls reads, writes or timeouts of other connections. Requests of
