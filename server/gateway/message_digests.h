@@ -9,7 +9,8 @@
 namespace jobcontrol {
 namespace gateway {
 
-// Raw (binary) digests.
+// Raw (binary) digests. Thread-safe: each thread keeps its own HMAC
+// contexts, set up on its first call.
 std::string HmacSha1(absl::string_view key, absl::string_view message);
 std::string HmacSha256(absl::string_view key, absl::string_view message);
 std::string Sha256(absl::string_view message);
