@@ -32,8 +32,8 @@ IceError LookupError(const grpc::Status& status, absl::string_view id) {
 
 // The outcome of reading a job by id as a DNA job: other kinds of jobs are
 // unknown here.
-std::optional<IceError> DnaJobLookupError(const JobLookup& lookup,
-                                          absl::string_view id) {
+std::optional<IceError> DnaJobLookupError(const JobLookup& lookup) {
+  const std::string& id = lookup.job_id;
   if (!lookup.status.ok()) return LookupError(lookup.status, id);
   if (lookup.job.kind() != v1::JOB_KIND_DNA_ANALYSIS) {
     return IceResourceNotFound(id);
@@ -123,27 +123,24 @@ void QueryDnaJobList(Call call) {
     return call->Finish(IceInvalidParameter(
         "JobIds", absl::StrCat("At most ", kMaxQueryJobIds, " ids per call.")));
   }
-  std::vector<std::string> requested = ids;
-  LookUpJobs(
-      call->jobs, call->bearer_token, std::move(ids),
-      [call,
-       requested = std::move(requested)](std::vector<JobLookup>& lookups) {
-        std::vector<JsonObject> list;
-        for (size_t i = 0; i < lookups.size(); ++i) {
-          if (auto lookup = DnaJobLookupError(lookups[i], requested[i])) {
-            // Unknown ids (also other tenants' and non-DNA jobs) are
-            // left out; the first other error (in id order) is the
-            // answer.
-            if (lookup->code == "InvalidParameter.ResourceNotFound") {
-              continue;
-            }
-            return call->Finish(lookup);
-          }
-          list.push_back(IceDnaJobJson(lookups[i].job));
-        }
-        call->response.AddArray("JobList", list);
-        call->Finish(std::nullopt);
-      });
+  LookUpJobs(call->jobs, call->bearer_token, std::move(ids),
+             [call](std::vector<JobLookup>& lookups) {
+               std::vector<JsonObject> list;
+               for (size_t i = 0; i < lookups.size(); ++i) {
+                 if (auto lookup = DnaJobLookupError(lookups[i])) {
+                   // Unknown ids (also other tenants' and non-DNA jobs) are
+                   // left out; the first other error (in id order) is the
+                   // answer.
+                   if (lookup->code == "InvalidParameter.ResourceNotFound") {
+                     continue;
+                   }
+                   return call->Finish(lookup);
+                 }
+                 list.push_back(IceDnaJobJson(lookups[i].job));
+               }
+               call->response.AddArray("JobList", list);
+               call->Finish(std::nullopt);
+             });
 }
 
 void CancelDnaJob(Call call) {
@@ -168,7 +165,7 @@ void CancelDnaJob(Call call) {
         // The state that refused the cancel decides the vendor's code.
         LookUpJobs(call->jobs, call->bearer_token, {id},
                    [call, id](std::vector<JobLookup>& lookups) {
-                     if (auto lookup = DnaJobLookupError(lookups[0], id)) {
+                     if (auto lookup = DnaJobLookupError(lookups[0])) {
                        return call->Finish(lookup);
                      }
                      call->Finish(IceCancelRefused(id, lookups[0].job.state()));

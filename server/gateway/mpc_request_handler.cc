@@ -139,7 +139,7 @@ void MpcRequestHandler::List(const MpcRoute& route,
                              const std::string& mpc_request_id,
                              Respond respond) {
   LookUpJobs(jobs_.get(), bearer_token, route.job_ids,
-             [respond = std::move(respond), ids = route.job_ids,
+             [respond = std::move(respond),
               mpc_request_id](std::vector<JobLookup>& lookups) {
                std::vector<JsonObject> jobs;
                for (size_t i = 0; i < lookups.size(); ++i) {

@@ -37,6 +37,7 @@ void LookUpJobs(v1::JobService::StubInterface* jobs,
   lookups->remaining.store(ids.size());
   lookups->then = std::move(then);
   for (size_t i = 0; i < ids.size(); ++i) {
+    lookups->outcomes[i].job_id = ids[i];
     v1::GetJobRequest request;
     request.set_job_id(std::move(ids[i]));
     StartServiceCall(

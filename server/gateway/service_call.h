@@ -54,8 +54,10 @@ void StartServiceCall(AsyncStub* stub,
           grpc::Status status) mutable { then(status, call->response); });
 }
 
-// The outcome of one GetJob: `job` is meaningful when `status` is OK.
+// The outcome of one GetJob of `job_id`: `job` is meaningful when `status`
+// is OK.
 struct JobLookup {
+  std::string job_id;
   grpc::Status status;
   v1::Job job;
 };
