@@ -455,6 +455,32 @@ TEST_F(WorkerServiceTest, PipelineLeaseDurationAppliesWhenTheWorkerAsksNone) {
       absl::Minutes(2));
 }
 
+TEST_F(WorkerServiceTest, WaitingLeaseTakesAPipelineCreatedDuringItsWait) {
+  // The worker starts waiting before the pipeline exists, so its lease
+  // durations were read without it: the store's first attempt, in the
+  // submit's commit, fails for want of that pipeline's duration; the call
+  // must read it and lease the job with it well before its 30 s deadline
+  // (the end of its wait), which would otherwise end it DEADLINE_EXCEEDED.
+  ApiCaller& caller = t1();
+  Reply<v1::LeaseJobResponse> leased;
+  std::thread worker([&] {
+    leased = caller.LeaseJob(WaitingLeaseRequest(), absl::Seconds(30));
+  });
+  absl::SleepFor(absl::Milliseconds(200));  // let the worker start waiting
+  v1::Pipeline in = NamedPipeline("created-during-the-wait");
+  *in.mutable_retry_policy()->mutable_lease_duration() =
+      DurationProto(absl::Minutes(7));
+  const v1::Pipeline pipeline = MustCreate(in);
+  const v1::Job submitted = SubmitTo(pipeline.id());
+  worker.join();
+  ASSERT_TRUE(IsOk(leased.status)) << Describe(leased.status);
+  ASSERT_TRUE(leased.response.has_job());
+  EXPECT_EQ(leased.response.job().id(), submitted.id());
+  EXPECT_EQ(ToTime(leased.response.lease().expire_time()) -
+                ToTime(leased.response.job().start_time()),
+            absl::Minutes(7));
+}
+
 // --- CompleteJob
 
 TEST_F(WorkerServiceTest, CompleteEndsTheJobSucceededWithItsResult) {

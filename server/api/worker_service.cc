@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <cstdlib>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
@@ -131,43 +132,79 @@ grpc::Status WorkerServiceImpl::LeaseJob(grpc::ServerContext* context,
                                   : absl::ZeroDuration();
   const LongPoll poll(hub_, context, LongPoll::DeadlineFor(*context, wait));
 
+  // `decide` runs on the store's writer thread, also for a registered wait
+  // in a later commit; it writes `unknown_pipeline`, read only once the
+  // store answered or settled the wait.
+  std::string unknown_pipeline;
+  std::string nonce;
+  const JobDecisionAt decide = [&](const Job& job,
+                                   absl::Time now) -> absl::StatusOr<Job> {
+    absl::Duration duration;
+    if (requested_duration.has_value()) {
+      duration = *requested_duration;
+    } else {
+      auto it = durations->find(job.pipeline_id);
+      if (it == durations->end()) {
+        unknown_pipeline = job.pipeline_id;
+        return absl::AbortedError("pipeline not read yet");
+      }
+      duration = it->second;
+    }
+    LeaseGrant grant;
+    grant.worker_id = request->worker_id();
+    grant.lease_id = LeaseIdOf(nonce, duration);
+    grant.duration = duration;
+    return JobLifecycle::Lease(job, grant, now);
+  };
+  // Declared after everything `decide` uses, so it ends first.
+  std::unique_ptr<LeaseWait> lease_wait;
+
   bool last_look = false;
   for (;;) {
-    // Read the generation before looking, so a commit after the look wakes
-    // the wait below.
+    // Read the generation before looking, so a commit after the look (or a
+    // wait settled by it) wakes the wait below.
     const int64_t seen = hub_->Generation();
-    const absl::Time now = CurrentTime();
-    query.now = now;
-    const std::string nonce = RandomHex(kLeaseNonceHexDigits / 2);
-    std::string unknown_pipeline;
-    auto leased = store_->LeaseNextJob(
-        tenant, query, [&](const Job& job) -> absl::StatusOr<Job> {
-          absl::Duration duration;
-          if (requested_duration.has_value()) {
-            duration = *requested_duration;
-          } else {
-            auto it = durations->find(job.pipeline_id);
-            if (it == durations->end()) {
-              unknown_pipeline = job.pipeline_id;
-              return absl::AbortedError("pipeline not read yet");
-            }
-            duration = it->second;
-          }
-          LeaseGrant grant;
-          grant.worker_id = request->worker_id();
-          grant.lease_id = LeaseIdOf(nonce, duration);
-          grant.duration = duration;
-          return JobLifecycle::Lease(job, grant, now);
-        });
-    if (!leased.ok() && !unknown_pipeline.empty()) {
-      auto policy = RetryPolicyOf(store_, tenant, unknown_pipeline);
-      if (!policy.ok()) return ToGrpcStatus(policy.status());
-      (*durations)[unknown_pipeline] = policy->lease_duration;
-      continue;
+    const bool may_wait = !last_look && !poll.Expired();
+    std::optional<absl::StatusOr<Job>> outcome;
+    if (lease_wait != nullptr) {
+      outcome = may_wait ? lease_wait->Outcome() : lease_wait->End();
+    } else {
+      unknown_pipeline.clear();
+      nonce = RandomHex(kLeaseNonceHexDigits / 2);
+      LeaseQuery now_query = query;
+      now_query.now = CurrentTime();
+      if (may_wait) {
+        // A job that becomes dispatchable later is leased to this call in
+        // the transaction that made it so.
+        auto found = store_->LeaseNextJobOrWait(tenant, now_query, decide);
+        if (!found.ok()) {
+          outcome = found.status();
+        } else if (found->job.has_value()) {
+          outcome = *std::move(found->job);
+        } else {
+          lease_wait = std::move(found->wait);
+        }
+      } else {
+        auto found = store_->LeaseNextJob(
+            tenant, now_query,
+            [&](const Job& job) { return decide(job, now_query.now); });
+        if (!found.ok()) {
+          outcome = found.status();
+        } else if (found->has_value()) {
+          outcome = **std::move(found);
+        }
+      }
     }
-    if (!leased.ok()) return ToGrpcStatus(leased.status());
-    if (leased->has_value()) {
-      const Job& job = **leased;
+    if (outcome.has_value()) {
+      lease_wait.reset();
+      if (!outcome->ok() && !unknown_pipeline.empty()) {
+        auto policy = RetryPolicyOf(store_, tenant, unknown_pipeline);
+        if (!policy.ok()) return ToGrpcStatus(policy.status());
+        (*durations)[unknown_pipeline] = policy->lease_duration;
+        continue;
+      }
+      if (!outcome->ok()) return ToGrpcStatus(outcome->status());
+      const Job& job = **outcome;
       *response->mutable_job() = JobToProto(job);
       v1::Lease* lease = response->mutable_lease();
       lease->set_job_id(job.id);
@@ -178,7 +215,7 @@ grpc::Status WorkerServiceImpl::LeaseJob(grpc::ServerContext* context,
       lease->set_attempt(job.attempt_count);
       return grpc::Status::OK;
     }
-    if (last_look || poll.Expired()) return grpc::Status::OK;
+    if (!may_wait) return grpc::Status::OK;  // nothing came: answer empty
     switch (poll.Wait(seen)) {
       case LongPollNext::kLookAgain:
         break;
@@ -186,6 +223,8 @@ grpc::Status WorkerServiceImpl::LeaseJob(grpc::ServerContext* context,
         last_look = true;
         break;
       case LongPollNext::kAbandon:
+        // A job leased to the wait just before stays leased to this
+        // worker id until its lease expires.
         return Abandoned();
     }
   }

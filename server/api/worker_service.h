@@ -4,9 +4,11 @@
 // racing a cancel, a lease expiry or another worker has exactly one winner.
 //
 // LeaseJob long-polls: it looks for a dispatchable job, and when there is
-// none waits on the JobChangeHub (woken by every commit and by the lease
-// expiry sweeper when a backoff ends) until now + min(wait_timeout, time left
-// before the call's deadline). Give the call a deadline a little longer than
+// none registers a lease wait with the store (Store::LeaseNextJobOrWait),
+// which leases it a job in the commit that makes one dispatchable, and
+// waits on the JobChangeHub (woken by every commit and by the lease expiry
+// sweeper) for that outcome until now + min(wait_timeout, time left before
+// the call's deadline). Give the call a deadline a little longer than
 // wait_timeout, or it may end DEADLINE_EXCEEDED instead of empty. While the
 // server drains (hub shut down) a waiting LeaseJob answers empty at once.
 //

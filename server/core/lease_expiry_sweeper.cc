@@ -146,10 +146,15 @@ void LeaseExpirySweeper::Run() {
         store_->NextDueTime(announced);
     if (next_due.ok() && next_due->has_value() && **next_due <= now) {
       // A lease expired or a backoff ended since the last look. Sweep first;
-      // then wake the LeaseJob long-polls, which look at the store again.
+      // then have the store try its waiting LeaseJob calls (no commit
+      // announces that time made a job dispatchable), and wake the
+      // long-polls to read what it settled.
       if (!swept) {
         sweep_due = true;
         continue;
+      }
+      if (absl::Status s = store_->RetryLeaseWaits(); !s.ok()) {
+        LogSweepError("offering due jobs to waiting workers", s);
       }
       hub_->Notify();
       announced = now;

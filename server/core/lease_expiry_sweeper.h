@@ -2,7 +2,8 @@
 // wakes long-polls when a backoff ends. It asks the store for the next time
 // something is due (a lease expiry or a next_attempt_time), sleeps until then
 // (or until the hub reports a change, or at most `max_sleep`), applies
-// JobLifecycle::ExpireLease to every expired lease, and notifies the hub.
+// JobLifecycle::ExpireLease to every expired lease, has the store try its
+// waiting leases (Store::RetryLeaseWaits), and notifies the hub.
 // It starts from the store, so leases that expired while the server was down
 // are ended at start-up.
 #ifndef JOBCONTROL_SERVER_CORE_LEASE_EXPIRY_SWEEPER_H_

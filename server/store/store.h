@@ -18,6 +18,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -86,11 +87,43 @@ struct SubmitResult {
 // and writes nothing (version stays). Must be pure: it can be called again.
 using JobDecision = std::function<absl::StatusOr<Job>(const Job& current)>;
 
+// A JobDecision that also learns the moment it is taken: a lease decided in
+// a later commit (Store::LeaseNextJobOrWait) expires relative to that
+// commit, not to the call that started waiting.
+using JobDecisionAt =
+    std::function<absl::StatusOr<Job>(const Job& current, absl::Time now)>;
+
 // Which jobs a worker may lease (Store::LeaseNextJob).
 struct LeaseQuery {
   std::vector<JobKind> kinds;              // empty = any kind
   std::vector<std::string> pipeline_ids;   // empty = any pipeline
   absl::Time now = absl::UnixEpoch();      // next_attempt_time must be <= now
+};
+
+// A LeaseJob waiting for a job (Store::LeaseNextJobOrWait). While it is
+// registered, the store tries it in the transaction of every commit that
+// may have made a job dispatchable for its tenant (a job submitted or
+// requeued, a job finished, a pipeline changed) and in RetryLeaseWaits():
+// the lease is then committed together with the change that made the job
+// dispatchable. Destroying the wait ends it (End()).
+class LeaseWait {
+ public:
+  virtual ~LeaseWait() = default;
+  // What the store settled for this wait, once it has: the job leased to it
+  // (after the commit that holds the lease), or the error of the attempt
+  // (its decision's error, or UNAVAILABLE if that commit failed). A settled
+  // wait is no longer registered. nullopt while still waiting.
+  virtual std::optional<absl::StatusOr<Job>> Outcome() = 0;
+  // Unregisters the wait: no later commit leases to it. If an attempt had
+  // already begun, waits for its commit and returns what it settled; a job
+  // returned here is leased to this waiter and must be handed on.
+  virtual std::optional<absl::StatusOr<Job>> End() = 0;
+};
+
+// What LeaseNextJobOrWait found: a job leased now, or a registered wait.
+struct LeaseOrWait {
+  std::optional<Job> job;
+  std::unique_ptr<LeaseWait> wait;  // set exactly when `job` is not
 };
 
 // Told about every committed change, after the commit, on the committing
@@ -162,6 +195,21 @@ class Store {
   virtual absl::StatusOr<std::optional<Job>> LeaseNextJob(
       const std::string& tenant, const LeaseQuery& query,
       const JobDecision& decide) = 0;
+
+  // LeaseNextJob (at query.now) for a caller that will wait: when no job is
+  // dispatchable, registers a LeaseWait in the same transaction as the look,
+  // so no change committed after the look can be missed. Later attempts use
+  // the query with `now` set to the moment of the attempt, and decide with
+  // that moment. Waits of a tenant are served first registered, first
+  // served.
+  virtual absl::StatusOr<LeaseOrWait> LeaseNextJobOrWait(
+      const std::string& tenant, const LeaseQuery& query,
+      const JobDecisionAt& decide) = 0;
+
+  // Tries every registered LeaseWait now, in one transaction: for what time
+  // alone makes dispatchable (a retry backoff that ended), which no commit
+  // announces.
+  virtual absl::Status RetryLeaseWaits() = 0;
 
   // Jobs of every tenant that are RUNNING or CANCELING with
   // lease_expire_time <= now, oldest expiry first, at most `limit`.

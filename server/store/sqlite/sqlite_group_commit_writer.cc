@@ -72,6 +72,11 @@ int64_t SqliteGroupCommitWriter::CommitCount() const {
   return commit_count_.load(std::memory_order_acquire);
 }
 
+void SqliteGroupCommitWriter::SetGroupHooks(GroupHooks* hooks) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  hooks_ = hooks;
+}
+
 bool SqliteGroupCommitWriter::HasWorkOrStopping() const {
   return !queue_.empty() || !accepting_;
 }
@@ -79,6 +84,7 @@ bool SqliteGroupCommitWriter::HasWorkOrStopping() const {
 void SqliteGroupCommitWriter::WriterLoop() {
   for (;;) {
     std::vector<Pending> group;
+    GroupHooks* hooks = nullptr;
     {
       std::unique_lock<std::mutex> lock(mutex_);
       work_or_stopping_.wait(lock, [this] { return HasWorkOrStopping(); });
@@ -87,27 +93,33 @@ void SqliteGroupCommitWriter::WriterLoop() {
         group.push_back(std::move(queue_.front()));
         queue_.pop_front();
       }
+      hooks = hooks_;
     }
-    CommitGroup(group);
+    CommitGroup(group, hooks);
   }
 }
 
-void SqliteGroupCommitWriter::CommitGroup(std::vector<Pending>& group) {
+void SqliteGroupCommitWriter::CommitGroup(std::vector<Pending>& group,
+                                          GroupHooks* hooks) {
   std::vector<absl::Status> results(group.size());
   absl::Status group_status = connection_->ExecuteScript("BEGIN IMMEDIATE");
   if (group_status.ok()) group_status = RunOperations(group, results);
+  if (group_status.ok() && hooks != nullptr) {
+    group_status = hooks->BeforeCommit(*connection_);
+  }
   if (group_status.ok()) group_status = connection_->ExecuteScript("COMMIT");
+  if (!group_status.ok() && connection_->InTransaction()) {
+    // A failed COMMIT (e.g. SQLITE_FULL, a deferred constraint) may leave
+    // the transaction open; nothing of this group may survive it.
+    connection_->ExecuteScript("ROLLBACK").IgnoreError();
+  }
+  if (hooks != nullptr) hooks->AfterGroup(group_status.ok());
   if (group_status.ok()) {
     commit_count_.fetch_add(1, std::memory_order_acq_rel);
     for (size_t i = 0; i < group.size(); ++i) {
       if (results[i].ok() && group[i].after_commit) group[i].after_commit();
     }
   } else {
-    // A failed COMMIT (e.g. SQLITE_FULL, a deferred constraint) may leave
-    // the transaction open; nothing of this group may survive it.
-    if (connection_->InTransaction()) {
-      connection_->ExecuteScript("ROLLBACK").IgnoreError();
-    }
     const absl::Status failure = GroupNotCommitted(group_status);
     for (absl::Status& result : results) result = failure;
   }

@@ -15,7 +15,12 @@
 // the whole transaction), every operation in the group fails with
 // UNAVAILABLE (reason STORE_UNAVAILABLE) and none of their changes persist.
 //
-// Thread-safety: Submit, Run and CommitCount may be called from any thread.
+// Group hooks (SetGroupHooks) let the owner add writes to every group's
+// transaction after its operations (SqliteStore serves waiting leases
+// there) and learn whether the group committed.
+//
+// Thread-safety: Submit, Run, CommitCount and SetGroupHooks may be called
+// from any thread.
 // Operations run on the writer thread, one after another; an operation must
 // not wait for another operation of the same writer (that deadlocks).
 #ifndef JOBCONTROL_SERVER_STORE_SQLITE_SQLITE_GROUP_COMMIT_WRITER_H_
@@ -49,6 +54,20 @@ class SqliteGroupCommitWriter {
   // wait for this writer.
   using AfterCommit = std::function<void()>;
 
+  // Told about every group, on the writer thread.
+  class GroupHooks {
+   public:
+    virtual ~GroupHooks() = default;
+    // After the group's operations, before COMMIT, inside the transaction;
+    // may write. A non-OK status fails the whole group, like a failed
+    // COMMIT.
+    virtual absl::Status BeforeCommit(SqliteConnection& connection) = 0;
+    // Once the group committed (`committed`) or failed, before the
+    // operations' after-commit actions and before any caller of the group
+    // is completed.
+    virtual void AfterGroup(bool committed) = 0;
+  };
+
   // Takes the read-write `connection` (configured, schema in place) and
   // starts the writer thread. max_group_size >= 1.
   SqliteGroupCommitWriter(std::unique_ptr<SqliteConnection> connection,
@@ -74,6 +93,10 @@ class SqliteGroupCommitWriter {
   // Transactions committed so far.
   int64_t CommitCount() const;
 
+  // Hooks for the groups taken after this call; nullptr removes them.
+  // `hooks` must stay valid until removed or the writer is shut down.
+  void SetGroupHooks(GroupHooks* hooks);
+
  private:
   struct Pending {
     Operation operation;
@@ -83,7 +106,7 @@ class SqliteGroupCommitWriter {
 
   void WriterLoop();
   // Runs `group` in one transaction and completes every promise in it.
-  void CommitGroup(std::vector<Pending>& group);
+  void CommitGroup(std::vector<Pending>& group, GroupHooks* hooks);
   // Runs the operations; OK if the transaction can still be committed.
   absl::Status RunOperations(std::vector<Pending>& group,
                              std::vector<absl::Status>& results);
@@ -98,6 +121,7 @@ class SqliteGroupCommitWriter {
   std::condition_variable work_or_stopping_;
   std::deque<Pending> queue_;  // guarded by mutex_
   bool accepting_ = true;      // guarded by mutex_
+  GroupHooks* hooks_ = nullptr;  // guarded by mutex_
 
   std::thread thread_;  // last: starts after everything above is built
 };

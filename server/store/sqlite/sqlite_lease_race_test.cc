@@ -9,6 +9,11 @@
 // cancel reply must agree with that outcome, and every job's history must be
 // QUEUED then its final state, nothing else.
 //
+// A second race has workers wait (Store::LeaseNextJobOrWait) while the jobs
+// are being submitted, each wait ending at a random moment: a job leased to
+// a wait must reach that worker (through the wait's Outcome or End) exactly
+// once, and no job may be left QUEUED or leased twice.
+//
 // (tests/dispatch_race_test.cc fires the same race through the gRPC API;
 // Debian's gRPC is not built with ThreadSanitizer, so that one runs in the
 // plain and ASan builds only.)
@@ -16,6 +21,8 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
+#include <cstdio>
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -259,6 +266,120 @@ TEST_F(SqliteLeaseRaceTest, EveryJobIsEitherCanceledOrLeasedExactlyOnce) {
   // Both sides won some: the race really happened.
   EXPECT_GT(leased_jobs, 0);
   EXPECT_GT(canceled_jobs, 0);
+}
+
+TEST_F(SqliteLeaseRaceTest, JobsSubmittedToWaitingWorkersReachExactlyOne) {
+  std::vector<std::string> pipelines;
+  for (int priority : {3, 8}) {
+    auto created = store_->CreatePipeline(
+        NewPipeline(absl::StrCat("wait-race-", priority), priority));
+    ASSERT_TRUE(created.ok()) << created.status();
+    pipelines.push_back(created->id);
+  }
+  constexpr int kWaitJobs = kJobs / 2;
+
+  std::atomic<bool> submitters_done{false};
+  std::atomic<int> unexpected_errors{0};
+  std::mutex results_mutex;
+  std::map<std::string, int> deliveries;  // job id -> times handed to a worker
+  std::atomic<int> through_waits{0};      // deliveries by a settled wait
+  auto deliver = [&](const absl::StatusOr<Job>& outcome) {
+    if (!outcome.ok()) {
+      ++unexpected_errors;
+      ADD_FAILURE() << "lease wait settled with " << outcome.status();
+      return;
+    }
+    std::lock_guard<std::mutex> lock(results_mutex);
+    ++deliveries[outcome->id];
+  };
+
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kLeaseThreads; ++t) {
+    threads.emplace_back([&, t] {
+      std::mt19937 random(t + 7);
+      const std::string worker = absl::StrCat("waiting-worker-", t);
+      const JobDecisionAt decide = [&](const Job& job, absl::Time now) {
+        LeaseGrant grant;
+        grant.worker_id = worker;
+        grant.lease_id = NewResourceId();
+        grant.duration = absl::Hours(1);
+        return JobLifecycle::Lease(job, grant, now);
+      };
+      for (;;) {
+        const bool last_round = submitters_done.load();
+        LeaseQuery query;
+        query.now = CurrentTime();
+        auto found = store_->LeaseNextJobOrWait(kTenant, query, decide);
+        if (!found.ok()) {
+          ++unexpected_errors;
+          ADD_FAILURE() << "LeaseNextJobOrWait: " << found.status();
+          return;
+        }
+        if (found->job.has_value()) {
+          deliver(*found->job);
+          continue;
+        }
+        // Wait a random while (a few hub wake-ups), then end the wait.
+        std::optional<absl::StatusOr<Job>> outcome;
+        const int looks = std::uniform_int_distribution<int>(0, 3)(random);
+        for (int look = 0; look < looks && !outcome.has_value(); ++look) {
+          const int64_t seen = hub_.Generation();
+          outcome = found->wait->Outcome();
+          if (!outcome.has_value()) {
+            hub_.WaitForChange(seen, CurrentTime() + absl::Milliseconds(2));
+          }
+        }
+        if (!outcome.has_value()) outcome = found->wait->End();
+        if (outcome.has_value()) {
+          ++through_waits;
+          deliver(*outcome);
+        } else if (last_round) {
+          return;  // every job was submitted before this look found none
+        }
+      }
+    });
+  }
+  std::vector<std::string> ids(kWaitJobs);
+  std::vector<std::thread> submitters;
+  for (int t = 0; t < kSubmitThreads; ++t) {
+    submitters.emplace_back([&, t] {
+      std::mt19937 random(t + 1);
+      for (int i = t; i < kWaitJobs; i += kSubmitThreads) {
+        // Paced, so that the workers run dry and wait between jobs.
+        std::this_thread::sleep_for(std::chrono::microseconds(
+            std::uniform_int_distribution<int>(0, 2000)(random)));
+        JobSubmission submission;
+        submission.job = NewJob(pipelines[i % pipelines.size()], i);
+        auto submitted = store_->SubmitJob(submission);
+        if (!submitted.ok()) {
+          ++unexpected_errors;
+          ADD_FAILURE() << "SubmitJob: " << submitted.status();
+          continue;
+        }
+        ids[i] = submitted->job.id;  // each thread writes its own slots
+      }
+    });
+  }
+  for (std::thread& submitter : submitters) submitter.join();
+  submitters_done = true;
+  for (std::thread& thread : threads) thread.join();
+  ASSERT_EQ(unexpected_errors.load(), 0);
+
+  for (const std::string& id : ids) {
+    auto job = store_->GetJob(kTenant, id);
+    ASSERT_TRUE(job.ok()) << job.status();
+    EXPECT_EQ(job->state, JobState::kRunning) << id << " never leased";
+    EXPECT_EQ(deliveries[id], 1) << id << " reached " << deliveries[id]
+                                 << " workers";
+    auto history = store_->ListJobVersions(kTenant, id, 0, 10);
+    ASSERT_TRUE(history.ok()) << history.status();
+    EXPECT_EQ(history->size(), 2u) << id;
+  }
+  EXPECT_EQ(deliveries.size(), ids.size());
+  // Waits really were served by the submits' commits.
+  EXPECT_GT(through_waits.load(), 0);
+  std::printf("%d of %d jobs reached a waiting worker\n", through_waits.load(),
+              kWaitJobs);
 }
 
 }  // namespace

@@ -31,6 +31,16 @@
 // - Every write of a job row (insert, UpdateJob, LeaseNextJob) copies the
 //   row into job_versions in the same savepoint; a "no change" writes none.
 //   Versions are kept for good (no pruning yet).
+// - Lease waits (LeaseNextJobOrWait, sqlite_lease_waits.h) are tried by
+//   the writer's group hook after a group's operations, before its COMMIT,
+//   for the tenants whose dispatchable jobs the group may have changed: a
+//   job written QUEUED or finished (SUCCEEDED, FAILED, CANCELED: it may
+//   free a max_running_jobs slot), or a pipeline written. Leasing RUNNING,
+//   a heartbeat or a cancel request (CANCELING) changes nothing for a
+//   waiting worker. Each attempt runs in its own SAVEPOINT; once an attempt
+//   with no kind or pipeline filter finds nothing, the tenant's other waits
+//   are skipped (they would find nothing either). A wait is settled after
+//   the COMMIT, before the group's operations publish their changes.
 // - The change listener hears of inserted and updated jobs and pipelines,
 //   including a default pipeline created on the way, after the COMMIT that
 //   holds them and before their callers return; failed operations, "no
@@ -46,14 +56,17 @@
 #include <utility>
 #include <vector>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "server/core/clock.h"
 #include "server/core/error_reason.h"
 #include "server/core/ids.h"
 #include "server/store/sqlite/job_read_cache.h"
 #include "server/store/sqlite/sqlite_connection.h"
 #include "server/store/sqlite/sqlite_group_commit_writer.h"
 #include "server/store/sqlite/sqlite_job_query.h"
+#include "server/store/sqlite/sqlite_lease_waits.h"
 #include "server/store/sqlite/sqlite_read_pool.h"
 #include "server/store/sqlite/sqlite_schema.h"
 
@@ -894,17 +907,26 @@ absl::StatusOr<std::optional<absl::Time>> ReadFirstTime(
 
 #undef JOBCONTROL_PIPELINE_COLUMNS
 
+// Whether a committed change of `job` may make a job dispatchable for a
+// waiting worker of its tenant: a job to lease (QUEUED), or a job that no
+// longer holds a max_running_jobs slot (finished).
+bool MayMakeDispatchable(const Job& job) {
+  return job.state != JobState::kRunning && job.state != JobState::kCanceling;
+}
+
 }  // namespace
 
 // --- SqliteStore ---
 
-class SqliteStore::Impl {
+class SqliteStore::Impl : private SqliteGroupCommitWriter::GroupHooks {
  public:
   Impl(std::unique_ptr<SqliteGroupCommitWriter> writer,
        std::unique_ptr<SqliteReadPool> readers, size_t job_cache_capacity)
       : writer_(std::move(writer)),
         readers_(std::move(readers)),
-        job_cache_(job_cache_capacity) {}
+        job_cache_(job_cache_capacity) {
+    writer_->SetGroupHooks(this);
+  }
   // Queued writes finish first; the readers close before the writer's
   // connection, so the last connection to close checkpoints the WAL.
   ~Impl() { writer_->Shutdown(); }
@@ -912,6 +934,12 @@ class SqliteStore::Impl {
   int64_t CommitCount() const { return writer_->CommitCount(); }
 
   JobReadCache& job_cache() { return job_cache_; }
+
+  SqliteLeaseWaits& lease_waits() { return lease_waits_; }
+
+  // On the writer thread, inside an operation: the next group hook tries
+  // every registered lease wait (RetryLeaseWaits).
+  void RetryEveryLeaseWait() { retry_every_wait_ = true; }
 
   // Runs `operation` as one write of a group commit; its value is returned
   // only if the transaction holding it committed. The rows it records in
@@ -927,6 +955,7 @@ class SqliteStore::Impl {
           absl::StatusOr<T> result = operation(db, changes);
           if (!result.ok()) return result.status();
           value = *std::move(result);
+          NoteDispatchChanges(changes);
           return absl::OkStatus();
         },
         [&] { Publish(changes); });
@@ -952,6 +981,110 @@ class SqliteStore::Impl {
   }
 
  private:
+  // A lease made for a wait in this group, or the error of its attempt;
+  // settled once the group's fate is known.
+  struct WaitAttempt {
+    std::shared_ptr<SqliteLeaseWaits::Wait> wait;
+    absl::StatusOr<Job> outcome;
+    ChangedRows changes;
+  };
+
+  // On the writer thread, for a successful operation.
+  void NoteDispatchChanges(const ChangedRows& changes) {
+    for (const Pipeline& pipeline : changes.pipelines) {
+      dispatch_changed_tenants_.insert(pipeline.tenant);
+    }
+    for (const Job& job : changes.jobs) {
+      if (MayMakeDispatchable(job)) dispatch_changed_tenants_.insert(job.tenant);
+    }
+  }
+
+  absl::Status BeforeCommit(SqliteConnection& db) override {
+    if (!retry_every_wait_ && dispatch_changed_tenants_.empty()) {
+      return absl::OkStatus();
+    }
+    std::vector<std::shared_ptr<SqliteLeaseWaits::Wait>> waits =
+        lease_waits_.Waiting(retry_every_wait_ ? nullptr
+                                               : &dispatch_changed_tenants_);
+    retry_every_wait_ = false;
+    dispatch_changed_tenants_.clear();
+    const absl::Time now = CurrentTime();
+    // Tenants with no dispatchable job at all: an unfiltered look found none.
+    absl::flat_hash_set<std::string> drained;
+    for (const std::shared_ptr<SqliteLeaseWaits::Wait>& wait : waits) {
+      if (drained.contains(wait->tenant)) continue;
+      if (!lease_waits_.BeginAttempt(wait)) continue;  // ended meanwhile
+      absl::Status status = TryLeaseWait(db, wait, now, drained);
+      if (!status.ok()) {
+        lease_waits_.ReturnToWaiting(wait);
+        return status;
+      }
+    }
+    return absl::OkStatus();
+  }
+
+  // One wait in `trying`: leases for it inside its own savepoint. A lease or
+  // an error of its decision becomes a WaitAttempt; nothing found returns it
+  // to waiting. A non-OK status means the transaction cannot go on (the
+  // caller returns the wait to waiting).
+  absl::Status TryLeaseWait(SqliteConnection& db,
+                            const std::shared_ptr<SqliteLeaseWaits::Wait>& wait,
+                            absl::Time now,
+                            absl::flat_hash_set<std::string>& drained) {
+    if (absl::Status s = db.ExecuteScript("SAVEPOINT lease_wait"); !s.ok()) {
+      return s;
+    }
+    LeaseQuery query = wait->query;
+    query.now = now;
+    ChangedRows changes;
+    absl::StatusOr<std::optional<Job>> leased = LeaseNextJobOnce(
+        db, wait->tenant, query,
+        [&](const Job& current) { return wait->decide(current, now); },
+        changes);
+    if (!leased.ok()) {
+      if (!db.InTransaction()) return leased.status();
+      if (absl::Status s =
+              db.ExecuteScript("ROLLBACK TO lease_wait; RELEASE lease_wait");
+          !s.ok()) {
+        return s;
+      }
+      attempts_.push_back({wait, leased.status(), {}});
+      return absl::OkStatus();
+    }
+    if (absl::Status s = db.ExecuteScript("RELEASE lease_wait"); !s.ok()) {
+      return s;
+    }
+    if (!leased->has_value()) {
+      if (query.kinds.empty() && query.pipeline_ids.empty()) {
+        drained.insert(wait->tenant);
+      }
+      lease_waits_.ReturnToWaiting(wait);
+      return absl::OkStatus();
+    }
+    attempts_.push_back({wait, **std::move(leased), std::move(changes)});
+    return absl::OkStatus();
+  }
+
+  // Settles this group's attempts before the group's operations publish
+  // (and so wake the long-polls): a woken LeaseJob finds its outcome.
+  void AfterGroup(bool committed) override {
+    if (!committed) {
+      // The group's changes are gone; so is what they made dispatchable.
+      dispatch_changed_tenants_.clear();
+      retry_every_wait_ = false;
+    }
+    for (WaitAttempt& attempt : attempts_) {
+      if (!committed) {
+        attempt.outcome = ErrorWithReason(
+            absl::StatusCode::kUnavailable, kReasonStoreUnavailable,
+            "the transaction holding the lease was not committed");
+      }
+      lease_waits_.Settle(attempt.wait, std::move(attempt.outcome));
+      if (committed) Publish(attempt.changes);
+    }
+    attempts_.clear();
+  }
+
   // On the writer thread, after the commit, before its callers return. The
   // job cache first: a watcher the listener wakes may GetJob at once.
   // Holding the mutex across the listener calls is what lets
@@ -971,6 +1104,12 @@ class SqliteStore::Impl {
   const std::unique_ptr<SqliteGroupCommitWriter> writer_;
   const std::unique_ptr<SqliteReadPool> readers_;
   JobReadCache job_cache_;
+  SqliteLeaseWaits lease_waits_;
+  // Writer thread only: what the current group may have made dispatchable,
+  // and the group's lease attempts.
+  absl::flat_hash_set<std::string> dispatch_changed_tenants_;
+  bool retry_every_wait_ = false;
+  std::vector<WaitAttempt> attempts_;
   std::mutex listener_mutex_;
   StoreChangeListener* listener_ = nullptr;  // guarded by listener_mutex_
 };
@@ -1144,6 +1283,36 @@ absl::StatusOr<std::optional<Job>> SqliteStore::LeaseNextJob(
       [&](SqliteConnection& db, ChangedRows& changes) {
         return LeaseNextJobOnce(db, tenant, query, decide, changes);
       });
+}
+
+absl::StatusOr<LeaseOrWait> SqliteStore::LeaseNextJobOrWait(
+    const std::string& tenant, const LeaseQuery& query,
+    const JobDecisionAt& decide) {
+  if (absl::Status s = ValidateLeaseQuery(query); !s.ok()) return s;
+  return impl_->Write<LeaseOrWait>(
+      [&](SqliteConnection& db,
+          ChangedRows& changes) -> absl::StatusOr<LeaseOrWait> {
+        absl::StatusOr<std::optional<Job>> leased = LeaseNextJobOnce(
+            db, tenant, query,
+            [&](const Job& current) { return decide(current, query.now); },
+            changes);
+        if (!leased.ok()) return leased.status();
+        LeaseOrWait found;
+        if (leased->has_value()) {
+          found.job = **std::move(leased);
+        } else {
+          // Inside the transaction of the look: every later group sees it.
+          found.wait = impl_->lease_waits().Register(tenant, query, decide);
+        }
+        return found;
+      });
+}
+
+absl::Status SqliteStore::RetryLeaseWaits() {
+  return impl_->WriteStatus([this](SqliteConnection&) {
+    impl_->RetryEveryLeaseWait();
+    return absl::OkStatus();
+  });
 }
 
 absl::StatusOr<std::vector<Job>> SqliteStore::ListExpiredLeases(absl::Time now,

@@ -74,6 +74,10 @@ class SqliteStore : public Store {
   absl::StatusOr<std::optional<Job>> LeaseNextJob(
       const std::string& tenant, const LeaseQuery& query,
       const JobDecision& decide) override;
+  absl::StatusOr<LeaseOrWait> LeaseNextJobOrWait(
+      const std::string& tenant, const LeaseQuery& query,
+      const JobDecisionAt& decide) override;
+  absl::Status RetryLeaseWaits() override;
   absl::StatusOr<std::vector<Job>> ListExpiredLeases(absl::Time now,
                                                      int limit) override;
   absl::StatusOr<std::optional<absl::Time>> NextDueTime(

@@ -16,6 +16,7 @@
 #include <fstream>
 #include <functional>
 #include <future>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
@@ -28,6 +29,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "gtest/gtest.h"
+#include "server/core/clock.h"
 #include "server/core/error_reason.h"
 #include "server/core/ids.h"
 #include "server/store/sqlite/sqlite_connection.h"
@@ -1721,6 +1723,199 @@ TEST_F(SqliteStoreTest, NextDueTimeIsTheEarliestExpiryOrFutureAttempt) {
   Update(kTenantA, running.id,
          [](Job& j) { j = InState(j, JobState::kSucceeded); });
   EXPECT_EQ(due(kT0 + absl::Seconds(40)), kT0 + absl::Seconds(50));
+}
+
+// --- Lease waits (LeaseNextJobOrWait) ---
+
+// JobDecisionAt form of LeaseDecision.
+JobDecisionAt LeaseDecisionAt(const std::string& worker_id = "worker-1") {
+  return [worker_id](const Job& current, absl::Time now) {
+    return LeaseDecision(now, worker_id)(current);
+  };
+}
+
+// A wait registered on an empty queue (fails the test if a job was leased).
+std::unique_ptr<LeaseWait> WaitForLease(
+    Store& store, const std::string& tenant, LeaseQuery query = LeaseQuery(),
+    const JobDecisionAt& decide = LeaseDecisionAt()) {
+  query.now = CurrentTime();
+  absl::StatusOr<LeaseOrWait> found =
+      store.LeaseNextJobOrWait(tenant, query, decide);
+  EXPECT_TRUE(found.ok()) << found.status();
+  if (!found.ok()) return nullptr;
+  EXPECT_FALSE(found->job.has_value()) << found->job->id;
+  EXPECT_NE(found->wait, nullptr);
+  return std::move(found->wait);
+}
+
+TEST_F(SqliteStoreTest, LeaseNextJobOrWaitLeasesAtOnceWhenAJobIsQueued) {
+  Job queued = Submit(NewJob(kTenantA));
+  LeaseQuery query = LeaseQueryAt(CurrentTime());
+  absl::StatusOr<LeaseOrWait> found =
+      store_->LeaseNextJobOrWait(kTenantA, query, LeaseDecisionAt());
+  ASSERT_TRUE(found.ok()) << found.status();
+  ASSERT_TRUE(found->job.has_value());
+  EXPECT_EQ(found->wait, nullptr);
+  EXPECT_EQ(found->job->id, queued.id);
+  EXPECT_EQ(found->job->state, JobState::kRunning);
+  // The decision saw the query's moment.
+  EXPECT_EQ(found->job->start_time, query.now);
+}
+
+TEST_F(SqliteStoreTest, AWaitIsLeasedTheJobInTheCommitThatQueuesIt) {
+  std::unique_ptr<LeaseWait> wait = WaitForLease(*store_, kTenantA);
+  ASSERT_NE(wait, nullptr);
+  EXPECT_EQ(wait->Outcome(), std::nullopt);
+  const int64_t commits_before = store_->CommitCount();
+  const absl::Time before_submit = CurrentTime();
+  Job submitted = Submit(NewJob(kTenantA));
+  // The submit's own commit holds the lease: one commit, one fsync.
+  EXPECT_EQ(store_->CommitCount() - commits_before, 1);
+  EXPECT_EQ(submitted.state, JobState::kQueued);  // as the submit wrote it
+
+  std::optional<absl::StatusOr<Job>> outcome = wait->Outcome();
+  ASSERT_TRUE(outcome.has_value());
+  ASSERT_TRUE(outcome->ok()) << outcome->status();
+  EXPECT_EQ((*outcome)->id, submitted.id);
+  EXPECT_EQ((*outcome)->state, JobState::kRunning);
+  EXPECT_EQ((*outcome)->worker_id, "worker-1");
+  // Decided at the moment of the commit, not of the wait's registration.
+  ASSERT_TRUE((*outcome)->start_time.has_value());
+  EXPECT_GE(*(*outcome)->start_time, before_submit);
+  absl::StatusOr<Job> stored = store_->GetJob(kTenantA, submitted.id);
+  ASSERT_TRUE(stored.ok()) << stored.status();
+  ExpectSameJob(*stored, **outcome);
+  std::vector<Job> versions = Versions(kTenantA, submitted.id);
+  ASSERT_EQ(versions.size(), 2u);
+  EXPECT_EQ(versions[0].state, JobState::kQueued);
+  EXPECT_EQ(versions[1].state, JobState::kRunning);
+  // Settled: ending it returns the same job, and nothing else is leased.
+  std::optional<absl::StatusOr<Job>> ended = wait->End();
+  ASSERT_TRUE(ended.has_value() && ended->ok());
+  EXPECT_EQ((*ended)->id, submitted.id);
+  Job next = Submit(NewJob(kTenantA));
+  EXPECT_EQ(store_->GetJob(kTenantA, next.id)->state, JobState::kQueued);
+}
+
+TEST_F(SqliteStoreTest, AnEndedWaitIsLeasedNothing) {
+  std::unique_ptr<LeaseWait> wait = WaitForLease(*store_, kTenantA);
+  ASSERT_NE(wait, nullptr);
+  EXPECT_EQ(wait->End(), std::nullopt);
+  Job submitted = Submit(NewJob(kTenantA));
+  EXPECT_EQ(wait->Outcome(), std::nullopt);
+  EXPECT_EQ(store_->GetJob(kTenantA, submitted.id)->state, JobState::kQueued);
+  // Destroying a wait ends it too.
+  wait = WaitForLease(*store_, kTenantB);
+  wait.reset();
+  Job other = Submit(NewJob(kTenantB));
+  EXPECT_EQ(store_->GetJob(kTenantB, other.id)->state, JobState::kQueued);
+}
+
+TEST_F(SqliteStoreTest, WaitsAreServedByTenantFilterAndRegistrationOrder) {
+  Pipeline editing_pipeline = Create(NewPipeline(kTenantA, "editing"));
+  LeaseQuery editing_only;
+  editing_only.kinds = {JobKind::kEditing};
+  std::unique_ptr<LeaseWait> editing =
+      WaitForLease(*store_, kTenantA, editing_only, LeaseDecisionAt("editor"));
+  std::unique_ptr<LeaseWait> first =
+      WaitForLease(*store_, kTenantA, LeaseQuery(), LeaseDecisionAt("first"));
+  std::unique_ptr<LeaseWait> second =
+      WaitForLease(*store_, kTenantA, LeaseQuery(), LeaseDecisionAt("second"));
+  std::unique_ptr<LeaseWait> other_tenant =
+      WaitForLease(*store_, kTenantB, LeaseQuery(), LeaseDecisionAt("b"));
+  ASSERT_TRUE(editing && first && second && other_tenant);
+
+  // A DNA job: not for the editing-only wait; the first plain wait gets it.
+  Job dna = Submit(NewJob(kTenantA));
+  EXPECT_EQ(editing->Outcome(), std::nullopt);
+  ASSERT_TRUE(first->Outcome().has_value());
+  EXPECT_EQ((*first->Outcome())->id, dna.id);
+  EXPECT_EQ((*first->Outcome())->worker_id, "first");
+  EXPECT_EQ(second->Outcome(), std::nullopt);
+  EXPECT_EQ(other_tenant->Outcome(), std::nullopt);
+
+  // An editing job goes to the editing wait, registered before `second`.
+  Job edit = Submit(NewJob(kTenantA, editing_pipeline.id, kT0,
+                           JobKind::kEditing));
+  ASSERT_TRUE(editing->Outcome().has_value());
+  EXPECT_EQ((*editing->Outcome())->id, edit.id);
+  EXPECT_EQ(second->Outcome(), std::nullopt);
+  EXPECT_EQ(other_tenant->Outcome(), std::nullopt);
+
+  Job for_b = Submit(NewJob(kTenantB));
+  ASSERT_TRUE(other_tenant->Outcome().has_value());
+  EXPECT_EQ((*other_tenant->Outcome())->id, for_b.id);
+  EXPECT_EQ(second->Outcome(), std::nullopt);
+}
+
+TEST_F(SqliteStoreTest, ResumingAPipelineServesItsWaits) {
+  Pipeline paused = Create(NewPipeline(kTenantA, "paused"));
+  Pause(kTenantA, paused.id);
+  Job held = Submit(NewJob(kTenantA, paused.id));
+  std::unique_ptr<LeaseWait> wait = WaitForLease(*store_, kTenantA);
+  ASSERT_NE(wait, nullptr);
+  // A commit that makes nothing dispatchable leaves the wait waiting.
+  Job running = Submit(NewJob(kTenantA, paused.id));
+  Update(kTenantA, running.id,
+         [](Job& j) { j = InState(j, JobState::kRunning); });
+  EXPECT_EQ(wait->Outcome(), std::nullopt);
+
+  Pause(kTenantA, paused.id, PipelineState::kActive);
+  std::optional<absl::StatusOr<Job>> outcome = wait->Outcome();
+  ASSERT_TRUE(outcome.has_value() && outcome->ok());
+  EXPECT_EQ((*outcome)->id, held.id);
+}
+
+TEST_F(SqliteStoreTest, AFinishedJobFreesAMaxRunningJobsSlotForAWait) {
+  Pipeline limited = NewPipeline(kTenantA, "limited");
+  limited.max_running_jobs = 1;
+  limited = Create(limited);
+  Job running = Submit(NewJob(kTenantA, limited.id));
+  ASSERT_TRUE(LeaseNext(kTenantA, LeaseQueryAt(CurrentTime())).has_value());
+  Job queued = Submit(NewJob(kTenantA, limited.id));
+  std::unique_ptr<LeaseWait> wait = WaitForLease(*store_, kTenantA);
+  ASSERT_NE(wait, nullptr);
+  Update(kTenantA, running.id,
+         [](Job& j) { j = InState(j, JobState::kSucceeded); });
+  std::optional<absl::StatusOr<Job>> outcome = wait->Outcome();
+  ASSERT_TRUE(outcome.has_value() && outcome->ok());
+  EXPECT_EQ((*outcome)->id, queued.id);
+}
+
+TEST_F(SqliteStoreTest, RetryLeaseWaitsServesAJobWhoseBackoffEnded) {
+  std::unique_ptr<LeaseWait> wait = WaitForLease(*store_, kTenantA);
+  ASSERT_NE(wait, nullptr);
+  Job backoff = NewJob(kTenantA);
+  backoff.next_attempt_time = CurrentTime() + absl::Milliseconds(300);
+  backoff = Submit(backoff);
+  EXPECT_EQ(wait->Outcome(), std::nullopt);  // not due in its own commit
+  absl::SleepFor(absl::Milliseconds(400));
+  // Time alone changed nothing the store was told of.
+  EXPECT_EQ(wait->Outcome(), std::nullopt);
+  ASSERT_TRUE(store_->RetryLeaseWaits().ok());
+  std::optional<absl::StatusOr<Job>> outcome = wait->Outcome();
+  ASSERT_TRUE(outcome.has_value() && outcome->ok());
+  EXPECT_EQ((*outcome)->id, backoff.id);
+  EXPECT_FALSE((*outcome)->next_attempt_time.has_value());
+}
+
+TEST_F(SqliteStoreTest, AWaitsDecisionErrorSettlesItAndWritesNothing) {
+  std::unique_ptr<LeaseWait> wait = WaitForLease(
+      *store_, kTenantA, LeaseQuery(),
+      [](const Job&, absl::Time) -> absl::StatusOr<Job> {
+        return absl::AbortedError("pipeline not read yet");
+      });
+  ASSERT_NE(wait, nullptr);
+  Job submitted = Submit(NewJob(kTenantA));
+  std::optional<absl::StatusOr<Job>> outcome = wait->Outcome();
+  ASSERT_TRUE(outcome.has_value());
+  EXPECT_EQ(outcome->status().code(), absl::StatusCode::kAborted);
+  EXPECT_EQ(outcome->status().message(), "pipeline not read yet");
+  // The submit committed; only the lease attempt was undone.
+  absl::StatusOr<Job> stored = store_->GetJob(kTenantA, submitted.id);
+  ASSERT_TRUE(stored.ok()) << stored.status();
+  ExpectSameJob(*stored, submitted);
+  EXPECT_EQ(Versions(kTenantA, submitted.id).size(), 1u);
 }
 
 // Records what the store reports and, for each job, the version a separate
