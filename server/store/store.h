@@ -105,7 +105,8 @@ struct LeaseQuery {
 // may have made a job dispatchable for its tenant (a job submitted or
 // requeued, a job finished, a pipeline changed) and in RetryLeaseWaits():
 // the lease is then committed together with the change that made the job
-// dispatchable. Destroying the wait ends it (End()).
+// dispatchable. Destroying the wait ends it (End()); destroy it before the
+// store.
 class LeaseWait {
  public:
   virtual ~LeaseWait() = default;
