@@ -131,29 +131,28 @@ void SqliteGroupCommitWriter::CommitGroup(std::vector<Pending>& group,
 absl::Status SqliteGroupCommitWriter::RunOperations(
     std::vector<Pending>& group, std::vector<absl::Status>& results) {
   for (size_t i = 0; i < group.size(); ++i) {
-    if (absl::Status s = ExecuteCached(*connection_, "SAVEPOINT operation");
+    if (absl::Status s =
+            RunInSavepoint(*connection_, group[i].operation, results[i]);
         !s.ok()) {
       return s;
     }
-    absl::Status result = group[i].operation(*connection_);
-    if (result.ok()) {
-      if (absl::Status s = ExecuteCached(*connection_, "RELEASE operation");
-          !s.ok()) {
-        return s;
-      }
-    } else {
-      // Some errors (SQLITE_FULL, SQLITE_IOERR, ...) make SQLite roll back
-      // the whole transaction: the operations before this one are lost too.
-      if (!connection_->InTransaction()) return result;
-      if (absl::Status s = connection_->ExecuteScript(
-              "ROLLBACK TO operation; RELEASE operation");
-          !s.ok()) {
-        return s;
-      }
-    }
-    results[i] = std::move(result);
   }
   return absl::OkStatus();
+}
+
+absl::Status SqliteGroupCommitWriter::RunInSavepoint(
+    SqliteConnection& connection, const Operation& operation,
+    absl::Status& result) {
+  if (absl::Status s = ExecuteCached(connection, "SAVEPOINT operation");
+      !s.ok()) {
+    return s;
+  }
+  result = operation(connection);
+  if (result.ok()) return ExecuteCached(connection, "RELEASE operation");
+  // Some errors (SQLITE_FULL, SQLITE_IOERR, ...) make SQLite roll back the
+  // whole transaction: the operations before this one are lost too.
+  if (!connection.InTransaction()) return result;
+  return connection.ExecuteScript("ROLLBACK TO operation; RELEASE operation");
 }
 
 }  // namespace jobcontrol

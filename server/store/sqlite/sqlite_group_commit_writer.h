@@ -93,6 +93,15 @@ class SqliteGroupCommitWriter {
   // Transactions committed so far.
   int64_t CommitCount() const;
 
+  // Runs `operation` on `connection`, inside an open transaction, in its
+  // own SAVEPOINT: if it fails (its status goes to `result`), its changes
+  // are rolled back and the transaction goes on. A non-OK return means the
+  // transaction itself is lost (SQLite rolled it back, or the savepoint
+  // could not be handled). Group hooks run their writes through it too.
+  static absl::Status RunInSavepoint(SqliteConnection& connection,
+                                     const Operation& operation,
+                                     absl::Status& result);
+
   // Hooks for the groups taken after this call; nullptr removes them.
   // `hooks` must stay valid until removed or the writer is shut down.
   void SetGroupHooks(GroupHooks* hooks);

@@ -75,9 +75,9 @@ void SqliteLeaseWaits::Settle(const std::shared_ptr<Wait>& wait,
   attempt_finished_.notify_all();
 }
 
-size_t SqliteLeaseWaits::size() {
+bool SqliteLeaseWaits::AnyWaiting() {
   std::lock_guard<std::mutex> lock(mutex_);
-  return waiting_.size();
+  return !waiting_.empty();
 }
 
 std::optional<absl::StatusOr<Job>> SqliteLeaseWaits::Outcome(

@@ -13,8 +13,9 @@
 // the attempt's outcome.
 //
 // Thread-safety: every method may be called from any thread; the writer
-// calls Waiting / BeginAttempt / ReturnToWaiting / Settle, the owner calls
-// its LeaseWait. An attempt's `decide` runs on the writer thread.
+// calls Register, AnyWaiting, Waiting, BeginAttempt, ReturnToWaiting and
+// Settle, the owner calls its LeaseWait. An attempt's `decide` runs on the
+// writer thread.
 #ifndef JOBCONTROL_SERVER_STORE_SQLITE_SQLITE_LEASE_WAITS_H_
 #define JOBCONTROL_SERVER_STORE_SQLITE_SQLITE_LEASE_WAITS_H_
 
@@ -71,8 +72,8 @@ class SqliteLeaseWaits {
   // trying -> settled with `outcome`; wakes an End() waiting for it.
   void Settle(const std::shared_ptr<Wait>& wait, absl::StatusOr<Job> outcome);
 
-  // Waits registered and neither settled nor ended.
-  size_t size();
+  // Whether any wait is registered and neither settled nor ended.
+  bool AnyWaiting();
 
  private:
   class Handle;

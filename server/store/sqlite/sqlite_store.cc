@@ -989,8 +989,11 @@ class SqliteStore::Impl : private SqliteGroupCommitWriter::GroupHooks {
     ChangedRows changes;
   };
 
-  // On the writer thread, for a successful operation.
+  // On the writer thread, for a successful operation. With no wait
+  // registered there is nothing to note: a wait registered later in this
+  // group looked after this operation, inside the same transaction.
   void NoteDispatchChanges(const ChangedRows& changes) {
+    if (!lease_waits_.AnyWaiting()) return;
     for (const Pipeline& pipeline : changes.pipelines) {
       dispatch_changed_tenants_.insert(pipeline.tenant);
     }
@@ -1031,37 +1034,38 @@ class SqliteStore::Impl : private SqliteGroupCommitWriter::GroupHooks {
                             const std::shared_ptr<SqliteLeaseWaits::Wait>& wait,
                             absl::Time now,
                             absl::flat_hash_set<std::string>& drained) {
-    if (absl::Status s = db.ExecuteScript("SAVEPOINT lease_wait"); !s.ok()) {
-      return s;
-    }
     LeaseQuery query = wait->query;
     query.now = now;
     ChangedRows changes;
-    absl::StatusOr<std::optional<Job>> leased = LeaseNextJobOnce(
-        db, wait->tenant, query,
-        [&](const Job& current) { return wait->decide(current, now); },
-        changes);
-    if (!leased.ok()) {
-      if (!db.InTransaction()) return leased.status();
-      if (absl::Status s =
-              db.ExecuteScript("ROLLBACK TO lease_wait; RELEASE lease_wait");
-          !s.ok()) {
-        return s;
-      }
-      attempts_.push_back({wait, leased.status(), {}});
-      return absl::OkStatus();
-    }
-    if (absl::Status s = db.ExecuteScript("RELEASE lease_wait"); !s.ok()) {
+    std::optional<Job> leased;
+    absl::Status result;
+    if (absl::Status s = SqliteGroupCommitWriter::RunInSavepoint(
+            db,
+            [&](SqliteConnection& connection) -> absl::Status {
+              absl::StatusOr<std::optional<Job>> found = LeaseNextJobOnce(
+                  connection, wait->tenant, query,
+                  [&](const Job& current) {
+                    return wait->decide(current, now);
+                  },
+                  changes);
+              if (!found.ok()) return found.status();
+              leased = *std::move(found);
+              return absl::OkStatus();
+            },
+            result);
+        !s.ok()) {
       return s;
     }
-    if (!leased->has_value()) {
+    if (!result.ok()) {
+      attempts_.push_back({wait, result, {}});
+    } else if (leased.has_value()) {
+      attempts_.push_back({wait, *std::move(leased), std::move(changes)});
+    } else {
       if (query.kinds.empty() && query.pipeline_ids.empty()) {
         drained.insert(wait->tenant);
       }
       lease_waits_.ReturnToWaiting(wait);
-      return absl::OkStatus();
     }
-    attempts_.push_back({wait, **std::move(leased), std::move(changes)});
     return absl::OkStatus();
   }
 
