@@ -16,6 +16,7 @@
 #include "grpcpp/server_builder.h"
 #include "server/api/credential_set.h"
 #include "server/api/job_service.h"
+#include "server/api/job_write_calls.h"
 #include "server/api/pipeline_service.h"
 #include "server/api/request_authorizer.h"
 #include "server/api/grpc_server_tuning.h"
@@ -78,6 +79,8 @@ class JobControlServer::Impl {
   std::unique_ptr<JobServiceImpl> job_service;
   std::unique_ptr<PipelineServiceImpl> pipeline_service;
   std::unique_ptr<WorkerServiceImpl> worker_service;
+  // Before the server: destroyed after it has shut down.
+  std::unique_ptr<JobWriteCalls> write_calls;
   std::unique_ptr<grpc::Server> server;
   int port = 0;
   std::unique_ptr<gateway::HttpGateway> http_gateway;
@@ -142,12 +145,16 @@ absl::StatusOr<std::unique_ptr<JobControlServer>> JobControlServer::Start(
   builder.RegisterService(impl->job_service.get());
   builder.RegisterService(impl->pipeline_service.get());
   builder.RegisterService(impl->worker_service.get());
+  impl->write_calls = std::make_unique<JobWriteCalls>(
+      builder, impl->job_service.get(), impl->store.get(),
+      impl->authorizer.get(), AsyncCallThreadCount());
   impl->server = builder.BuildAndStart();
   if (impl->server == nullptr || impl->port == 0) {
     return absl::UnavailableError(absl::StrCat(
         "cannot listen on ", options.grpc_listen,
         ": the address is already in use or not a valid host:port"));
   }
+  impl->write_calls->Start();
   if (!options.http_listen.empty()) {
     // The gateway reaches the services only through the generated stubs, here
     // over an in-process channel to this very server.
@@ -192,6 +199,7 @@ void JobControlServer::Drain(absl::Duration timeout) {
   impl_->hub.Shutdown();
   impl_->server->Shutdown(absl::ToChronoTime(absl::Now() + timeout));
   impl_->server->Wait();
+  impl_->write_calls->Shutdown();  // their last answers went out
   impl_->sweeper.reset();
   impl_->store->SetChangeListener(nullptr);
   // No call or sweep is left to write (each waited for its commit).

@@ -3,7 +3,10 @@
 // failures and credentials bootstrap, and server reflection.
 #include <sys/stat.h>
 
+#include <atomic>
+#include <chrono>
 #include <fstream>
+#include <mutex>
 #include <memory>
 #include <set>
 #include <string>
@@ -176,6 +179,60 @@ TEST_F(ServerLifecycleTest, DrainTurnsHealthNotServingThenStopsServing) {
                    absl::StrCat("Bearer ", BearerTokenOf(Caller::kTenant1)));
   EXPECT_EQ(caller.ListJobs({}).status.error_code(),
             grpc::StatusCode::UNAVAILABLE);
+}
+
+// SubmitJob and CancelJob are asynchronous in the server (JobWriteCalls):
+// a drain must still answer every one it accepted, after its commit.
+TEST_F(ServerLifecycleTest, DrainAnswersEveryWriteInFlightAndKeepsItsJob) {
+  const v1::Job to_cancel = MustSubmit(ValidDnaJob());
+  std::mutex mutex;
+  std::vector<std::string> submitted;  // answered OK
+  std::vector<grpc::Status> refusals;
+  std::atomic<int> answered{0};
+  std::vector<std::thread> writers;
+  for (int i = 0; i < 8; ++i) {
+    writers.emplace_back([&] {
+      for (;;) {
+        Reply<v1::Job> reply = t1().SubmitJob(ValidDnaJob());
+        answered.fetch_add(1);
+        std::lock_guard<std::mutex> lock(mutex);
+        if (!reply.ok()) {
+          refusals.push_back(reply.status);
+          return;
+        }
+        submitted.push_back(reply.response.id());
+      }
+    });
+  }
+  Reply<v1::Job> canceled;
+  std::thread canceler([&] { canceled = t1().CancelJob(to_cancel.id()); });
+  while (answered.load() < 200) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  test_server().server().Drain(absl::Seconds(20));
+  for (std::thread& writer : writers) writer.join();
+  canceler.join();
+
+  // Each writer stopped at its first refusal: UNAVAILABLE once the server
+  // stopped taking calls, or CANCELLED for a call that reached it as it shut
+  // down, before it was taken (gRPC ends such a call; it never started).
+  ASSERT_EQ(refusals.size(), 8u);
+  for (const grpc::Status& refusal : refusals) {
+    EXPECT_THAT(refusal.error_code(),
+                ::testing::AnyOf(grpc::StatusCode::UNAVAILABLE,
+                                 grpc::StatusCode::CANCELLED))
+        << refusal.error_message();
+  }
+  ASSERT_TRUE(IsOk(canceled.status));
+  EXPECT_EQ(canceled.response.state(), v1::Job::CANCELED);
+
+  // Every answered write is in the store.
+  ASSERT_TRUE(test_server().Restart().ok());
+  EXPECT_EQ(t1().GetJob(to_cancel.id()).response.state(), v1::Job::CANCELED);
+  ASSERT_GE(submitted.size(), 150u);
+  for (const std::string& id : submitted) {
+    ASSERT_TRUE(IsOk(t1().GetJob(id).status)) << id;
+  }
 }
 
 // --- Start-up

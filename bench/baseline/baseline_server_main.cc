@@ -1,7 +1,8 @@
 // bench_baseline_server: a bare gRPC server of jobcontrol.v1.JobService and
 // WorkerService whose handlers answer at once with canned responses
-// (CannedJobService, CannedWorkerService), built like jobcontrold's
-// grpc::Server (sync server with the same thread policy, default health
+// (CannedJobService, CannedWriteCalls, CannedWorkerService), built like
+// jobcontrold's grpc::Server (sync server with the same thread policy,
+// SubmitJob and CancelJob asynchronous on as many threads, default health
 // service, no port sharing) minus reflection. Prints
 // "bench_baseline_server: serving gRPC on HOST:PORT" once it serves, and
 // stops on SIGTERM or SIGINT.
@@ -15,6 +16,7 @@
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "bench/baseline/canned_job_service.h"
+#include "bench/baseline/canned_write_calls.h"
 #include "server/api/grpc_server_tuning.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/security/server_credentials.h"
@@ -48,12 +50,14 @@ int main(int argc, char** argv) {
   builder.AddListeningPort(listen, grpc::InsecureServerCredentials(), &port);
   builder.RegisterService(&service);
   builder.RegisterService(&worker_service);
+  jobcontrol::bench::CannedWriteCalls write_calls(builder, &service);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || port == 0) {
     std::fprintf(stderr, "bench_baseline_server: cannot listen on %s\n",
                  listen.c_str());
     return 1;
   }
+  write_calls.Start();
   server->GetHealthCheckService()->SetServingStatus(true);
   const std::string host = listen.substr(0, listen.rfind(':'));
   std::printf("bench_baseline_server: serving gRPC on %s:%d\n", host.c_str(),
@@ -62,5 +66,6 @@ int main(int argc, char** argv) {
   sigwait(&stop_signals, &signal_number);
   server->Shutdown();
   server->Wait();
+  write_calls.Shutdown();
   return 0;
 }

@@ -31,13 +31,6 @@ CannedJobService::CannedJobService() {
   canceled_job_.set_etag("v2");
 }
 
-grpc::Status CannedJobService::SubmitJob(grpc::ServerContext*,
-                                         const v1::SubmitJobRequest*,
-                                         v1::Job* response) {
-  *response = queued_job_;
-  return grpc::Status::OK;
-}
-
 grpc::Status CannedJobService::GetJob(grpc::ServerContext*,
                                       const v1::GetJobRequest*,
                                       v1::Job* response) {
@@ -53,13 +46,6 @@ grpc::Status CannedJobService::ListJobs(grpc::ServerContext*,
                        : std::min(request->page_size(), 1000);
   for (int i = 0; i < size; ++i) *response->add_jobs() = queued_job_;
   response->set_next_page_token("canned-next-page-token");
-  return grpc::Status::OK;
-}
-
-grpc::Status CannedJobService::CancelJob(grpc::ServerContext*,
-                                         const v1::CancelJobRequest*,
-                                         v1::Job* response) {
-  *response = canceled_job_;
   return grpc::Status::OK;
 }
 

@@ -15,17 +15,17 @@
 #include "jobcontrol/v1/job.pb.h"
 #include "jobcontrol/v1/job_service.grpc.pb.h"
 #include "jobcontrol/v1/worker_service.grpc.pb.h"
+#include "server/api/job_service.h"
 
 namespace jobcontrol {
 namespace bench {
 
-class CannedJobService final : public v1::JobService::Service {
+// SubmitJob and CancelJob are asynchronous methods, as in jobcontrold
+// (JobServiceBase): CannedWriteCalls answers them.
+class CannedJobService final : public JobServiceBase {
  public:
   CannedJobService();
 
-  grpc::Status SubmitJob(grpc::ServerContext* context,
-                         const v1::SubmitJobRequest* request,
-                         v1::Job* response) override;
   grpc::Status GetJob(grpc::ServerContext* context,
                       const v1::GetJobRequest* request,
                       v1::Job* response) override;
@@ -33,12 +33,11 @@ class CannedJobService final : public v1::JobService::Service {
   grpc::Status ListJobs(grpc::ServerContext* context,
                         const v1::ListJobsRequest* request,
                         v1::ListJobsResponse* response) override;
-  grpc::Status CancelJob(grpc::ServerContext* context,
-                         const v1::CancelJobRequest* request,
-                         v1::Job* response) override;
 
-  // The canned QUEUED job every answer is made from.
+  // The canned QUEUED job every answer is made from (SubmitJob's answer).
   const v1::Job& queued_job() const { return queued_job_; }
+  // CancelJob's answer.
+  const v1::Job& canceled_job() const { return canceled_job_; }
 
  private:
   v1::Job queued_job_;

@@ -1,5 +1,7 @@
 #include "server/api/grpc_server_tuning.h"
 
+#include <thread>
+
 #include "absl/synchronization/mutex.h"
 #include "grpcpp/resource_quota.h"
 
@@ -11,6 +13,11 @@ void ApplySyncServerThreadPolicy(grpc::ServerBuilder& builder) {
   builder.SetResourceQuota(quota);  // holds its own reference
   builder.SetSyncServerOption(grpc::ServerBuilder::MAX_POLLERS,
                               kMaxIdlePollingThreads);
+}
+
+int AsyncCallThreadCount() {
+  const unsigned cores = std::thread::hardware_concurrency();
+  return cores == 0 ? 2 : static_cast<int>(cores);
 }
 
 void TurnOffMutexDeadlockDetection() {

@@ -1,5 +1,6 @@
 // How jobcontrold's gRPC server process is tuned: the sync server's thread
-// policy, and Abseil's mutex deadlock detection. bench/'s baseline server
+// policy, the threads of the asynchronous methods, and Abseil's mutex
+// deadlock detection. bench/'s baseline server
 // applies the same tuning, so a benchmark ratio compares the handlers, not
 // two configurations of the same gRPC stack.
 //
@@ -28,6 +29,10 @@
 //   process running out of memory. (Waiting threads cost little: stacks are
 //   reserved, not committed.)
 //
+// Asynchronous calls. SubmitJob and CancelJob are served through gRPC's
+// asynchronous API (JobWriteCalls) by AsyncCallThreadCount() threads on one
+// completion queue: one per core, since they never sleep on a commit.
+//
 // Deadlock detection. Debian builds Abseil without NDEBUG, so by default
 // every absl::Mutex acquisition (gRPC's own locks included) updates a global
 // lock-order graph: about 10% of GetJob throughput at 64 calls in flight.
@@ -46,6 +51,9 @@ inline constexpr int kMaxIdlePollingThreads = 256;
 // Sets the thread bound (a resource quota) and the idle polling threads on
 // `builder`, before BuildAndStart.
 void ApplySyncServerThreadPolicy(grpc::ServerBuilder& builder);
+
+// Threads that take the calls of the asynchronous methods: the cores.
+int AsyncCallThreadCount();
 
 // Turns off Abseil's mutex deadlock detection for the whole process; call
 // once at startup, before any thread locks a mutex.

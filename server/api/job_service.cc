@@ -7,9 +7,7 @@
 #include "server/api/long_poll.h"
 #include "server/api/page_token.h"
 #include "server/api/request_validation.h"
-#include "server/core/clock.h"
 #include "server/core/error_reason.h"
-#include "server/core/job_lifecycle.h"
 
 namespace jobcontrol {
 namespace {
@@ -37,22 +35,6 @@ grpc::Status Abandoned() {
 }
 
 }  // namespace
-
-grpc::Status JobServiceImpl::SubmitJob(grpc::ServerContext* context,
-                                       const v1::SubmitJobRequest* request,
-                                       v1::Job* response) {
-  auto principal = authorizer_->Authorize(*context, kActionJobsSubmit);
-  if (!principal.ok()) return ToGrpcStatus(principal.status());
-  if (auto s = ValidateSubmitJobRequest(*request); !s.ok()) {
-    return ToGrpcStatus(s);
-  }
-  const JobSubmission submission =
-      SubmissionFromRequest(*request, principal->tenant, CurrentTime());
-  auto result = store_->SubmitJob(submission);
-  if (!result.ok()) return ToGrpcStatus(result.status());
-  *response = JobToProto(result->job);
-  return grpc::Status::OK;
-}
 
 grpc::Status JobServiceImpl::GetJob(grpc::ServerContext* context,
                                     const v1::GetJobRequest* request,
@@ -94,31 +76,6 @@ grpc::Status JobServiceImpl::ListJobs(grpc::ServerContext* context,
     response->set_next_page_token(
         EncodePageToken(page->jobs.back().sequence, fingerprint));
   }
-  return grpc::Status::OK;
-}
-
-grpc::Status JobServiceImpl::CancelJob(grpc::ServerContext* context,
-                                       const v1::CancelJobRequest* request,
-                                       v1::Job* response) {
-  auto principal = authorizer_->Authorize(*context, kActionJobsCancel);
-  if (!principal.ok()) return ToGrpcStatus(principal.status());
-  if (auto s = ValidateCancelJobRequest(*request); !s.ok()) {
-    return ToGrpcStatus(s);
-  }
-  const absl::Time now = CurrentTime();
-  const bool allow_running = request->allow_running();
-  const v1::JobKind kind = request->kind();
-  auto job = store_->UpdateJob(
-      principal->tenant, request->job_id(),
-      [now, allow_running, kind](const Job& current) -> absl::StatusOr<Job> {
-        if (kind != v1::JOB_KIND_UNSPECIFIED &&
-            static_cast<int>(current.kind) != static_cast<int>(kind)) {
-          return JobNotFoundError(current.id);  // the kind precondition
-        }
-        return JobLifecycle::Cancel(current, allow_running, now);
-      });
-  if (!job.ok()) return ToGrpcStatus(job.status());
-  *response = JobToProto(*job);
   return grpc::Status::OK;
 }
 

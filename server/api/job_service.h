@@ -2,6 +2,10 @@
 // authorizes, validates, then reads or writes through the store; decisions
 // about job state come from JobLifecycle / JobStateMachine only.
 //
+// SubmitJob and CancelJob are asynchronous methods here: JobWriteCalls
+// serves them (job_write_calls.h), so that no thread sleeps on a commit.
+// This class serves the others in gRPC's sync server.
+//
 // WatchJob and WaitJob read the store's kept job versions and wait on the
 // JobChangeHub between reads, so a slow reader only delays itself. While
 // the server drains (hub shut down) a WatchJob ends UNAVAILABLE (reason
@@ -17,25 +21,22 @@
 
 namespace jobcontrol {
 
-class JobServiceImpl final : public v1::JobService::Service {
+using JobServiceBase = v1::JobService::WithAsyncMethod_SubmitJob<
+    v1::JobService::WithAsyncMethod_CancelJob<v1::JobService::Service>>;
+
+class JobServiceImpl final : public JobServiceBase {
  public:
   // `store`, `authorizer` and `hub` must outlive this object. Thread-safe.
   JobServiceImpl(Store* store, const RequestAuthorizer* authorizer,
                  const JobChangeHub* hub)
       : store_(store), authorizer_(authorizer), hub_(hub) {}
 
-  grpc::Status SubmitJob(grpc::ServerContext* context,
-                         const v1::SubmitJobRequest* request,
-                         v1::Job* response) override;
   grpc::Status GetJob(grpc::ServerContext* context,
                       const v1::GetJobRequest* request,
                       v1::Job* response) override;
   grpc::Status ListJobs(grpc::ServerContext* context,
                         const v1::ListJobsRequest* request,
                         v1::ListJobsResponse* response) override;
-  grpc::Status CancelJob(grpc::ServerContext* context,
-                         const v1::CancelJobRequest* request,
-                         v1::Job* response) override;
   grpc::Status WatchJob(grpc::ServerContext* context,
                         const v1::WatchJobRequest* request,
                         grpc::ServerWriter<v1::Job>* writer) override;

@@ -183,6 +183,20 @@ class Store {
                                         const std::string& id,
                                         const JobDecision& decide) = 0;
 
+  // --- The same writes for callers that must not block a thread ---
+  // SubmitJob and UpdateJob, whose outcome goes to `done` instead of being
+  // returned: the same transaction, contract and errors. `done` runs exactly
+  // once, after the commit that holds the change (or once the write failed),
+  // on a thread of the store, or at once on the caller's thread when the
+  // store refuses the write (shutting down). It must be quick, must not
+  // block and must not call the store.
+  using SubmitJobDone = std::function<void(absl::StatusOr<SubmitResult>)>;
+  virtual void SubmitJobAsync(JobSubmission submission,
+                              SubmitJobDone done) = 0;
+  using UpdateJobDone = std::function<void(absl::StatusOr<Job>)>;
+  virtual void UpdateJobAsync(std::string tenant, std::string id,
+                              JobDecision decide, UpdateJobDone done) = 0;
+
   // --- Dispatch, leases, history ---
 
   // In one transaction: picks the tenant's next dispatchable job — QUEUED,

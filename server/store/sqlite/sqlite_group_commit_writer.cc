@@ -33,25 +33,31 @@ SqliteGroupCommitWriter::SqliteGroupCommitWriter(
 
 SqliteGroupCommitWriter::~SqliteGroupCommitWriter() { Shutdown(); }
 
-std::future<absl::Status> SqliteGroupCommitWriter::Submit(
-    Operation operation, AfterCommit after_commit) {
-  Pending pending{std::move(operation), std::move(after_commit),
-                  std::promise<absl::Status>()};
-  std::future<absl::Status> done = pending.done.get_future();
+void SqliteGroupCommitWriter::Submit(Operation operation,
+                                     AfterCommit after_commit,
+                                     Completion done) {
   {
     std::unique_lock<std::mutex> lock(mutex_);
     if (accepting_) {
-      queue_.push_back(std::move(pending));
+      queue_.push_back(
+          Pending{std::move(operation), std::move(after_commit), std::move(done)});
       lock.unlock();
       work_or_stopping_.notify_one();
-      return done;
+      return;
     }
   }
-  pending.done.set_value(
-      ErrorWithReason(absl::StatusCode::kUnavailable, kReasonStoreUnavailable,
-                      absl::StrCat("SQLite store \"", connection_->path(),
-                                   "\" is shutting down")));
-  return done;
+  done(ErrorWithReason(absl::StatusCode::kUnavailable, kReasonStoreUnavailable,
+                       absl::StrCat("SQLite store \"", connection_->path(),
+                                    "\" is shutting down")));
+}
+
+std::future<absl::Status> SqliteGroupCommitWriter::Submit(
+    Operation operation, AfterCommit after_commit) {
+  auto outcome = std::make_shared<std::promise<absl::Status>>();
+  std::future<absl::Status> ready = outcome->get_future();
+  Submit(std::move(operation), std::move(after_commit),
+         [outcome](absl::Status status) { outcome->set_value(std::move(status)); });
+  return ready;
 }
 
 absl::Status SqliteGroupCommitWriter::Run(Operation operation,
@@ -124,7 +130,7 @@ void SqliteGroupCommitWriter::CommitGroup(std::vector<Pending>& group,
     for (absl::Status& result : results) result = failure;
   }
   for (size_t i = 0; i < group.size(); ++i) {
-    group[i].done.set_value(std::move(results[i]));
+    group[i].done(std::move(results[i]));
   }
 }
 

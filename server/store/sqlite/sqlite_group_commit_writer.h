@@ -77,10 +77,18 @@ class SqliteGroupCommitWriter {
   SqliteGroupCommitWriter(const SqliteGroupCommitWriter&) = delete;
   SqliteGroupCommitWriter& operator=(const SqliteGroupCommitWriter&) = delete;
 
-  // Queues `operation`; the future becomes ready once the transaction that
-  // holds it committed (its status) or failed (UNAVAILABLE). After Shutdown
-  // began, the future is ready at once with UNAVAILABLE. `after_commit`
-  // may be empty.
+  // Told the operation's outcome, exactly once: its status once the
+  // transaction that holds it committed, or UNAVAILABLE if that transaction
+  // failed. Runs on the writer thread after the group's after-commit
+  // actions, so it must be quick and must not wait for this writer; after
+  // Shutdown began it runs at once, on the caller's thread, with
+  // UNAVAILABLE.
+  using Completion = std::function<void(absl::Status)>;
+
+  // Queues `operation`; `done` learns its outcome. `after_commit` may be
+  // empty.
+  void Submit(Operation operation, AfterCommit after_commit, Completion done);
+  // Submit with a future that becomes ready with the outcome.
   std::future<absl::Status> Submit(Operation operation,
                                    AfterCommit after_commit = nullptr);
   // Submit and wait.
@@ -110,11 +118,11 @@ class SqliteGroupCommitWriter {
   struct Pending {
     Operation operation;
     AfterCommit after_commit;
-    std::promise<absl::Status> done;
+    Completion done;
   };
 
   void WriterLoop();
-  // Runs `group` in one transaction and completes every promise in it.
+  // Runs `group` in one transaction and completes every operation in it.
   void CommitGroup(std::vector<Pending>& group, GroupHooks* hooks);
   // Runs the operations; OK if the transaction can still be committed.
   absl::Status RunOperations(std::vector<Pending>& group,

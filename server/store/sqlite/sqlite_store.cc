@@ -51,6 +51,9 @@
 #include "server/store/sqlite/sqlite_store.h"
 
 #include <algorithm>
+#include <functional>
+#include <future>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <utility>
@@ -941,26 +944,53 @@ class SqliteStore::Impl : private SqliteGroupCommitWriter::GroupHooks {
   // every registered lease wait (RetryLeaseWaits).
   void RetryEveryLeaseWait() { retry_every_wait_ = true; }
 
-  // Runs `operation` as one write of a group commit; its value is returned
-  // only if the transaction holding it committed. The rows it records in
-  // its ChangedRows are published to the listener after that commit.
   template <typename T>
-  absl::StatusOr<T> Write(
-      const std::function<absl::StatusOr<T>(SqliteConnection&, ChangedRows&)>&
-          operation) {
-    std::optional<T> value;
-    ChangedRows changes;
-    absl::Status status = writer_->Run(
-        [&](SqliteConnection& db) {
-          absl::StatusOr<T> result = operation(db, changes);
+  using WriteOperation =
+      std::function<absl::StatusOr<T>(SqliteConnection&, ChangedRows&)>;
+
+  // Runs `operation` as one write of a group commit; `done` gets its value
+  // only if the transaction holding it committed (Store's *Async contract).
+  // The rows it records in its ChangedRows are published to the listener
+  // after that commit, before `done` runs.
+  template <typename T>
+  void WriteAsync(WriteOperation<T> operation,
+                  std::function<void(absl::StatusOr<T>)> done) {
+    struct InFlight {
+      WriteOperation<T> operation;
+      std::function<void(absl::StatusOr<T>)> done;
+      std::optional<T> value;
+      ChangedRows changes;
+    };
+    auto write = std::make_shared<InFlight>();
+    write->operation = std::move(operation);
+    write->done = std::move(done);
+    writer_->Submit(
+        [this, write](SqliteConnection& db) {
+          absl::StatusOr<T> result = write->operation(db, write->changes);
           if (!result.ok()) return result.status();
-          value = *std::move(result);
-          NoteDispatchChanges(changes);
+          write->value = *std::move(result);
+          NoteDispatchChanges(write->changes);
           return absl::OkStatus();
         },
-        [&] { Publish(changes); });
-    if (!status.ok()) return status;
-    return *std::move(value);
+        [this, write] { Publish(write->changes); },
+        [write](absl::Status status) {
+          if (status.ok()) {
+            write->done(*std::move(write->value));
+          } else {
+            write->done(std::move(status));
+          }
+        });
+  }
+
+  // WriteAsync, waiting for the outcome.
+  template <typename T>
+  absl::StatusOr<T> Write(WriteOperation<T> operation) {
+    std::promise<absl::StatusOr<T>> outcome;
+    std::future<absl::StatusOr<T>> ready = outcome.get_future();
+    WriteAsync<T>(std::move(operation), [&outcome](absl::StatusOr<T> result) {
+      outcome.set_value(std::move(result));
+    });
+    return ready.get();
   }
 
   absl::Status WriteStatus(
@@ -1231,6 +1261,16 @@ absl::StatusOr<SubmitResult> SqliteStore::SubmitJob(
       });
 }
 
+void SqliteStore::SubmitJobAsync(JobSubmission submission,
+                                 SubmitJobDone done) {
+  impl_->WriteAsync<SubmitResult>(
+      [submission = std::move(submission)](SqliteConnection& db,
+                                           ChangedRows& changes) {
+        return SubmitJobOnce(db, submission, changes);
+      },
+      std::move(done));
+}
+
 absl::StatusOr<Job> SqliteStore::GetJob(const std::string& tenant,
                                         const std::string& id) {
   if (std::optional<Job> cached = impl_->job_cache().Find(tenant, id)) {
@@ -1277,6 +1317,17 @@ absl::StatusOr<Job> SqliteStore::UpdateJob(const std::string& tenant,
   return impl_->Write<Job>([&](SqliteConnection& db, ChangedRows& changes) {
     return UpdateJobOnce(db, tenant, id, decide, changes);
   });
+}
+
+void SqliteStore::UpdateJobAsync(std::string tenant, std::string id,
+                                 JobDecision decide, UpdateJobDone done) {
+  impl_->WriteAsync<Job>(
+      [tenant = std::move(tenant), id = std::move(id),
+       decide = std::move(decide)](SqliteConnection& db,
+                                   ChangedRows& changes) {
+        return UpdateJobOnce(db, tenant, id, decide, changes);
+      },
+      std::move(done));
 }
 
 absl::StatusOr<std::optional<Job>> SqliteStore::LeaseNextJob(

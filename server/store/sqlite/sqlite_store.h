@@ -71,6 +71,9 @@ class SqliteStore : public Store {
   absl::StatusOr<Job> UpdateJob(const std::string& tenant,
                                 const std::string& id,
                                 const JobDecision& decide) override;
+  void SubmitJobAsync(JobSubmission submission, SubmitJobDone done) override;
+  void UpdateJobAsync(std::string tenant, std::string id, JobDecision decide,
+                      UpdateJobDone done) override;
   absl::StatusOr<std::optional<Job>> LeaseNextJob(
       const std::string& tenant, const LeaseQuery& query,
       const JobDecision& decide) override;

@@ -889,6 +889,72 @@ TEST_F(SqliteStoreTest, UpdateJobIsReadDecideWrite) {
   EXPECT_FALSE(got->end_time.has_value());
 }
 
+// The *Async writes: the same transaction as SubmitJob / UpdateJob, with
+// the outcome told to `done` once, after the commit holding it.
+TEST_F(SqliteStoreTest, AsyncWritesTellTheirOutcomeAfterTheirCommit) {
+  std::promise<absl::StatusOr<SubmitResult>> submitted;
+  int64_t commits_when_submitted = -1;
+  absl::StatusOr<Job> cached_when_submitted = absl::UnknownError("unset");
+  JobSubmission submission;
+  submission.job = NewJob(kTenantA);
+  const std::string id = submission.job.id;
+  const int64_t commits_before = store_->CommitCount();
+  store_->SubmitJobAsync(submission, [&](absl::StatusOr<SubmitResult> result) {
+    commits_when_submitted = store_->CommitCount();
+    submitted.set_value(std::move(result));
+  });
+  absl::StatusOr<SubmitResult> result = submitted.get_future().get();
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_TRUE(result->created);
+  EXPECT_EQ(result->job.id, id);
+  EXPECT_EQ(result->job.version, 1);
+  EXPECT_EQ(commits_when_submitted, commits_before + 1);
+  ASSERT_TRUE(store_->GetJob(kTenantA, id).ok());
+
+  // A change, told after its commit.
+  std::promise<absl::StatusOr<Job>> updated;
+  store_->UpdateJobAsync(kTenantA, id,
+                         [](const Job& current) -> absl::StatusOr<Job> {
+                           Job next = current;
+                           next.state = JobState::kCanceled;
+                           return next;
+                         },
+                         [&](absl::StatusOr<Job> job) {
+                           updated.set_value(std::move(job));
+                         });
+  absl::StatusOr<Job> changed = updated.get_future().get();
+  ASSERT_TRUE(changed.ok()) << changed.status();
+  EXPECT_EQ(changed->version, 2);
+  absl::StatusOr<Job> got = store_->GetJob(kTenantA, id);
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_EQ(got->state, JobState::kCanceled);
+
+  // Errors come the same way: another tenant's job is NOT_FOUND, a refusal
+  // is returned unchanged, and neither writes anything.
+  std::promise<absl::StatusOr<Job>> hidden;
+  store_->UpdateJobAsync(kTenantB, id,
+                         [](const Job& current) { return current; },
+                         [&](absl::StatusOr<Job> job) {
+                           hidden.set_value(std::move(job));
+                         });
+  EXPECT_EQ(hidden.get_future().get().status().code(),
+            absl::StatusCode::kNotFound);
+  const absl::Status refusal = ErrorWithReason(
+      absl::StatusCode::kFailedPrecondition, kReasonJobNotQueued, "no");
+  std::promise<absl::StatusOr<Job>> refused;
+  store_->UpdateJobAsync(kTenantA, id,
+                         [&](const Job&) -> absl::StatusOr<Job> {
+                           return refusal;
+                         },
+                         [&](absl::StatusOr<Job> job) {
+                           refused.set_value(std::move(job));
+                         });
+  EXPECT_EQ(refused.get_future().get().status(), refusal);
+  got = store_->GetJob(kTenantA, id);
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_EQ(got->version, 2);
+}
+
 TEST_F(SqliteStoreTest, UpdateJobCannotChangeIdentity) {
   Pipeline other = Create(NewPipeline(kTenantA, "other"));
   Job job = Submit(NewJob(kTenantA));
