@@ -599,7 +599,7 @@ def main():
     # (1.5x the guess over warm-up plus window); a run that consumes them
     # all is reported as not clean, so raise a guess when its rows show "-".
     # The defaults are about 1.3x the rates measured on 2 idle cores.
-    parser.add_argument("--cancel_rate_guess", type=float, default=9000)
+    parser.add_argument("--cancel_rate_guess", type=float, default=20000)
     parser.add_argument("--cancel_rate_guess_c1", type=float, default=2500)
     parser.add_argument("--gateway_rate_guess", type=float, default=8000)
     parser.add_argument("--dispatch_rate_guess", type=float, default=4000)
