@@ -11,6 +11,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "server/core/error_reason.h"
+#include "server/store/sqlite/sqlite_wal_write_coalescing_vfs.h"
 
 namespace jobcontrol {
 namespace {
@@ -183,7 +184,16 @@ absl::StatusOr<std::unique_ptr<SqliteConnection>> SqliteConnection::Open(
   // the file's locks (fcntl) around every transaction: measured GetJob
   // throughput +15% or more. A second process, such as another jobcontrold
   // on the same --data_dir, cannot open the database meanwhile.
-  int rc = sqlite3_open_v2(path.c_str(), &db, flags, "unix-excl");
+  // A read-write connection writes the WAL through a wrapper of unix-excl
+  // that makes each commit's frames one write system call
+  // (sqlite_wal_write_coalescing_vfs.h); read-only ones write nothing.
+  const char* vfs = "unix-excl";
+  if (access == Access::kReadWrite) {
+    absl::StatusOr<const char*> coalescing = SqliteWalWriteCoalescingVfs();
+    if (!coalescing.ok()) return coalescing.status();
+    vfs = *coalescing;
+  }
+  int rc = sqlite3_open_v2(path.c_str(), &db, flags, vfs);
   if (rc != SQLITE_OK) {
     std::string reason =
         db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc);

@@ -87,7 +87,8 @@ class SqliteConnection {
   // exist) with extended result codes and the busy timeout set, through
   // SQLite's unix-excl VFS: this process holds the file exclusively while any
   // of its connections has it open, and another process's statements fail
-  // with UNAVAILABLE saying so. Fails with UNAVAILABLE naming the path and
+  // with UNAVAILABLE saying so. kReadWrite connections go through
+  // SqliteWalWriteCoalescingVfs, which wraps unix-excl. Fails with UNAVAILABLE naming the path and
   // the operating system's reason when the file cannot be opened, created or
   // (kReadWrite) written.
   static absl::StatusOr<std::unique_ptr<SqliteConnection>> Open(
