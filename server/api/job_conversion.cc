@@ -44,44 +44,43 @@ absl::Duration FromDurationProto(const google::protobuf::Duration& duration) {
 
 std::string EtagOf(int64_t version) { return absl::StrCat("v", version); }
 
-v1::Job JobToProto(const Job& job) {
-  v1::Job proto;
-  proto.set_id(job.id);
-  proto.set_state(static_cast<v1::Job::State>(job.state));
-  proto.set_kind(static_cast<v1::JobKind>(job.kind));
+void JobToProto(const Job& job, v1::Job* proto) {
+  proto->Clear();
+  proto->set_id(job.id);
+  proto->set_state(static_cast<v1::Job::State>(job.state));
+  proto->set_kind(static_cast<v1::JobKind>(job.kind));
   switch (job.kind) {
     case JobKind::kDnaAnalysis:
-      proto.mutable_dna_analysis()->ParseFromString(job.spec);
+      proto->mutable_dna_analysis()->ParseFromString(job.spec);
       break;
     case JobKind::kEditing:
-      proto.mutable_editing()->ParseFromString(job.spec);
+      proto->mutable_editing()->ParseFromString(job.spec);
       break;
   }
-  proto.set_pipeline_id(job.pipeline_id);
-  proto.set_priority(job.priority);
-  proto.set_user_data(job.user_data);
-  *proto.mutable_create_time() = ToTimestamp(job.create_time);
+  proto->set_pipeline_id(job.pipeline_id);
+  proto->set_priority(job.priority);
+  proto->set_user_data(job.user_data);
+  *proto->mutable_create_time() = ToTimestamp(job.create_time);
   if (job.start_time)
-    *proto.mutable_start_time() = ToTimestamp(*job.start_time);
-  if (job.end_time) *proto.mutable_end_time() = ToTimestamp(*job.end_time);
-  *proto.mutable_update_time() = ToTimestamp(job.update_time);
-  proto.set_attempt_count(job.attempt_count);
-  if (!job.result.empty()) proto.mutable_result()->ParseFromString(job.result);
+    *proto->mutable_start_time() = ToTimestamp(*job.start_time);
+  if (job.end_time) *proto->mutable_end_time() = ToTimestamp(*job.end_time);
+  *proto->mutable_update_time() = ToTimestamp(job.update_time);
+  proto->set_attempt_count(job.attempt_count);
+  if (!job.result.empty()) proto->mutable_result()->ParseFromString(job.result);
   if (job.error) {
-    proto.mutable_error()->set_code(job.error->code);
-    proto.mutable_error()->set_message(job.error->message);
+    proto->mutable_error()->set_code(job.error->code);
+    proto->mutable_error()->set_message(job.error->message);
   }
-  proto.set_etag(EtagOf(job.version));
-  proto.set_max_attempts(job.max_attempts);
-  proto.set_worker_id(job.worker_id);
+  proto->set_etag(EtagOf(job.version));
+  proto->set_max_attempts(job.max_attempts);
+  proto->set_worker_id(job.worker_id);
   if (job.lease_expire_time) {
-    *proto.mutable_lease_expire_time() = ToTimestamp(*job.lease_expire_time);
+    *proto->mutable_lease_expire_time() = ToTimestamp(*job.lease_expire_time);
   }
   if (job.next_attempt_time) {
-    *proto.mutable_next_attempt_time() = ToTimestamp(*job.next_attempt_time);
+    *proto->mutable_next_attempt_time() = ToTimestamp(*job.next_attempt_time);
   }
-  proto.set_version(job.version);
-  return proto;
+  proto->set_version(job.version);
 }
 
 std::string SerializeDeterministically(

@@ -32,7 +32,9 @@ std::string EtagOf(int64_t version);
 // fields only while the job holds a lease, next_attempt_time only while it
 // is set). The spec and result payloads are parsed back into their messages
 // (they were written by JobSpecToCore / SerializeDeterministically).
-v1::Job JobToProto(const Job& job);
+// Replaces the contents of `*proto`, which may live on an arena (its
+// strings and sub-messages are then allocated there too).
+void JobToProto(const Job& job, v1::Job* proto);
 
 // Bytes of `message` that are equal for equal messages (map order fixed):
 // stored specs and idempotency fingerprints.

@@ -46,7 +46,7 @@ grpc::Status JobServiceImpl::GetJob(grpc::ServerContext* context,
   }
   auto job = store_->GetJob(principal->tenant, request->job_id());
   if (!job.ok()) return ToGrpcStatus(job.status());
-  *response = JobToProto(*job);
+  JobToProto(*job, response);
   return grpc::Status::OK;
 }
 
@@ -71,7 +71,7 @@ grpc::Status JobServiceImpl::ListJobs(grpc::ServerContext* context,
   }
   auto page = store_->ListJobs(principal->tenant, query);
   if (!page.ok()) return ToGrpcStatus(page.status());
-  for (const Job& job : page->jobs) *response->add_jobs() = JobToProto(job);
+  for (const Job& job : page->jobs) JobToProto(job, response->add_jobs());
   if (page->has_more && !page->jobs.empty()) {
     response->set_next_page_token(
         EncodePageToken(page->jobs.back().sequence, fingerprint));
@@ -94,8 +94,10 @@ grpc::Status JobServiceImpl::WatchJob(grpc::ServerContext* context,
   auto current = store_->GetJob(tenant, id);
   if (!current.ok()) return ToGrpcStatus(current.status());
   int64_t last = request->after_version();
+  v1::Job message;  // reused for every version written
   if (last == 0) {
-    if (!writer->Write(JobToProto(*current))) return Abandoned();
+    JobToProto(*current, &message);
+    if (!writer->Write(message)) return Abandoned();
     if (IsTerminal(current->state)) return grpc::Status::OK;
     last = current->version;
   } else if (IsTerminal(current->state) && current->version <= last) {
@@ -111,7 +113,8 @@ grpc::Status JobServiceImpl::WatchJob(grpc::ServerContext* context,
     auto versions = store_->ListJobVersions(tenant, id, last, kVersionsPerRead);
     if (!versions.ok()) return ToGrpcStatus(versions.status());
     for (const Job& version : *versions) {
-      if (!writer->Write(JobToProto(version))) return Abandoned();
+      JobToProto(version, &message);
+      if (!writer->Write(message)) return Abandoned();
       last = version.version;
       if (IsTerminal(version.state)) return grpc::Status::OK;
     }
@@ -152,7 +155,7 @@ grpc::Status JobServiceImpl::WaitJob(grpc::ServerContext* context,
     if (IsTerminal(job->state) ||
         (after_version > 0 && job->version > after_version) || last_look ||
         poll.Expired()) {
-      *response = JobToProto(*job);
+      JobToProto(*job, response);
       return grpc::Status::OK;
     }
     switch (poll.Wait(seen)) {

@@ -205,7 +205,7 @@ grpc::Status WorkerServiceImpl::LeaseJob(grpc::ServerContext* context,
       }
       if (!outcome->ok()) return ToGrpcStatus(outcome->status());
       const Job& job = **outcome;
-      *response->mutable_job() = JobToProto(job);
+      JobToProto(job, response->mutable_job());
       v1::Lease* lease = response->mutable_lease();
       lease->set_job_id(job.id);
       lease->set_lease_id(job.lease_id);
@@ -273,7 +273,7 @@ grpc::Status WorkerServiceImpl::CompleteJob(
                                      current, request->lease_id(), result, now);
                                });
   if (!job.ok()) return ToGrpcStatus(job.status());
-  *response = JobToProto(*job);
+  JobToProto(*job, response);
   return grpc::Status::OK;
 }
 
@@ -304,7 +304,7 @@ grpc::Status WorkerServiceImpl::FailJob(grpc::ServerContext* context,
                               request->retryable(), *policy, jitter, now);
   });
   if (!job.ok()) return ToGrpcStatus(job.status());
-  *response = JobToProto(*job);
+  JobToProto(*job, response);
   return grpc::Status::OK;
 }
 
@@ -323,7 +323,7 @@ grpc::Status WorkerServiceImpl::AcknowledgeCancel(
                                      current, request->lease_id(), now);
                                });
   if (!job.ok()) return ToGrpcStatus(job.status());
-  *response = JobToProto(*job);
+  JobToProto(*job, response);
   return grpc::Status::OK;
 }
 
