@@ -6,8 +6,8 @@
 #include <atomic>
 #include <chrono>
 #include <fstream>
-#include <mutex>
 #include <memory>
+#include <mutex>
 #include <set>
 #include <string>
 #include <thread>
@@ -20,11 +20,14 @@
 #include "google/protobuf/message.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "grpcpp/client_context.h"
+#include "grpcpp/completion_queue.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/generic/generic_stub.h"
 #include "grpcpp/security/credentials.h"
 #include "grpcpp/support/byte_buffer.h"
 #include "gtest/gtest.h"
+#include "server/api/job_write_calls.h"
+#include "server/store/sqlite/sqlite_connection.h"
 #include "tests/test_server.h"
 
 namespace jobcontrol {
@@ -233,6 +236,76 @@ TEST_F(ServerLifecycleTest, DrainAnswersEveryWriteInFlightAndKeepsItsJob) {
   for (const std::string& id : submitted) {
     ASSERT_TRUE(IsOk(t1().GetJob(id).status)) << id;
   }
+}
+
+TEST_F(ServerLifecycleTest,
+       WritesBeyondTheInFlightBoundAreRefusedAndWriteNothing) {
+  // Another connection's transaction holds the database's write lock: the
+  // store's writer waits for it (up to its busy timeout, 5 s), so every
+  // write call taken stays in flight.
+  absl::StatusOr<std::unique_ptr<SqliteConnection>> blocker =
+      SqliteConnection::Open(test_server().data_dir() + "/jobcontrol.db",
+                             SqliteConnection::Access::kReadWrite);
+  ASSERT_TRUE(blocker.ok()) << blocker.status();
+  ASSERT_TRUE((*blocker)->ExecuteScript("BEGIN IMMEDIATE").ok());
+
+  struct AsyncSubmit {
+    grpc::ClientContext context;
+    v1::Job response;
+    grpc::Status status;
+    std::unique_ptr<grpc::ClientAsyncResponseReader<v1::Job>> reader;
+  };
+  const int total = kMaxWriteCallsInFlight + 300;
+  auto stub = v1::JobService::NewStub(test_server().channel());
+  grpc::CompletionQueue queue;
+  std::vector<std::unique_ptr<AsyncSubmit>> calls;
+  v1::SubmitJobRequest request;
+  *request.mutable_job() = ValidDnaJob();
+  for (int i = 0; i < total; ++i) {
+    auto call = std::make_unique<AsyncSubmit>();
+    call->context.AddMetadata(
+        "authorization",
+        absl::StrCat("Bearer ", BearerTokenOf(Caller::kTenant1)));
+    call->context.set_deadline(std::chrono::system_clock::now() +
+                               std::chrono::seconds(60));
+    call->reader = stub->AsyncSubmitJob(&call->context, request, &queue);
+    call->reader->Finish(&call->response, &call->status, call.get());
+    calls.push_back(std::move(call));
+  }
+  // The refusals come at once; the writes taken wait for the lock.
+  int answered = 0;
+  int refused = 0;
+  void* tag;
+  bool ok;
+  while (refused < total - kMaxWriteCallsInFlight && queue.Next(&tag, &ok)) {
+    ++answered;
+    auto* call = static_cast<AsyncSubmit*>(tag);
+    ASSERT_EQ(call->status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED)
+        << "answered while the writer is blocked: "
+        << call->status.error_message();
+    EXPECT_THAT(call->status.error_message(), HasSubstr("retry with backoff"));
+    ++refused;
+  }
+  ASSERT_TRUE((*blocker)->ExecuteScript("ROLLBACK").ok());
+
+  // Every call taken is answered once the lock is free, and only those wrote.
+  std::set<std::string> accepted;
+  while (answered < total && queue.Next(&tag, &ok)) {
+    ++answered;
+    auto* call = static_cast<AsyncSubmit*>(tag);
+    if (call->status.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED) {
+      ++refused;
+      continue;
+    }
+    ASSERT_TRUE(call->status.ok()) << call->status.error_message();
+    accepted.insert(call->response.id());
+  }
+  queue.Shutdown();
+  EXPECT_LE(accepted.size(), static_cast<size_t>(kMaxWriteCallsInFlight));
+  EXPECT_EQ(accepted.size() + refused, static_cast<size_t>(total));
+  const std::vector<v1::Job> stored = t1().ListAllJobs();
+  EXPECT_EQ(stored.size(), accepted.size());
+  for (const v1::Job& job : stored) EXPECT_EQ(accepted.count(job.id()), 1u);
 }
 
 // --- Start-up
