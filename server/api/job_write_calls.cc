@@ -34,9 +34,9 @@ google::protobuf::ArenaOptions InitialBlock(char* block) {
 
 // One call, from its request to its answer; deletes itself once the answer
 // went out (or the server, shutting down, ended the request). Its request
-// and answer messages live on its arena: parsing the one and building the
-// other allocate nothing from the heap for calls of usual size, and the
-// call frees them all at once (bench/README.md).
+// and answer messages live on its arena: they and their sub-messages come
+// from the call's own first block and go with it, in one piece (the buffers
+// of long strings still come from the heap; bench/README.md).
 class JobWriteCalls::Call : public CompletionQueueEvent {
  public:
   explicit Call(JobWriteCalls* calls)

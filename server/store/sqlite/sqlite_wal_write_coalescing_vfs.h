@@ -9,7 +9,7 @@
 // touches the file: the sync that ends a commit (synchronous=FULL syncs the
 // WAL at every commit), a read, a size query or truncation, a file control,
 // or close; also when the next write is not contiguous or the buffer holds
-// 96 KiB (the most the unix VFS writes in one call is 128 KiB - 1). Every other
+// 96 KiB (the unix VFS writes at most 128 KiB - 1 in one call). Every other
 // file (the database, its shared-memory index) goes straight through.
 //
 // Why this is safe: a WAL frame counts only once SQLite has published it in
