@@ -14,6 +14,7 @@
 #include <cerrno>
 #include <cstdint>
 #include <filesystem>
+#include <fstream>
 #include <memory>
 #include <string>
 
@@ -169,6 +170,24 @@ TEST_F(SqliteWalWriteCoalescingVfsTest,
 }
 
 TEST_F(SqliteWalWriteCoalescingVfsTest,
+       ATransactionThatSpillsAndRewritesFramesCommitsWhatItWrote) {
+  std::unique_ptr<SqliteConnection> writer = OpenWriter();
+  ASSERT_NE(writer, nullptr);
+  // A page cache of 10 pages: the transaction writes frames before its
+  // commit, reads some back and writes some pages again, so the buffer sees
+  // reads and writes that are not contiguous.
+  ASSERT_TRUE(writer->ExecuteScript("PRAGMA cache_size = 10").ok());
+  ASSERT_TRUE(writer->ExecuteScript("BEGIN IMMEDIATE").ok());
+  ASSERT_TRUE(InsertRows(*writer, 0, 300).ok());
+  ASSERT_TRUE(
+      writer->ExecuteScript("UPDATE t SET payload = payload WHERE id % 7 = 0")
+          .ok());
+  ASSERT_TRUE(writer->ExecuteScript("DELETE FROM t WHERE id >= 250").ok());
+  ASSERT_TRUE(writer->ExecuteScript("COMMIT").ok());
+  EXPECT_EQ(RowsSeenByANewReader(), 250);
+}
+
+TEST_F(SqliteWalWriteCoalescingVfsTest,
        AKilledProcessKeepsItsCommitsAndLosesTheOpenTransaction) {
   const pid_t child = fork();
   ASSERT_GE(child, 0);
@@ -224,6 +243,55 @@ TEST_F(SqliteWalWriteCoalescingVfsTest,
   ASSERT_TRUE(InsertRows(*writer, 0, 20).ok());
   ASSERT_TRUE(writer->ExecuteScript("COMMIT").ok());
   EXPECT_EQ(RowsSeenByANewReader(), 20);
+}
+
+// The VFS's own file methods, below SQLite: writes into and around the
+// buffered range, and reads between them, land exactly where they were
+// aimed.
+TEST_F(SqliteWalWriteCoalescingVfsTest, WritesLandWhereTheyWereAimed) {
+  absl::StatusOr<const char*> name = SqliteWalWriteCoalescingVfs();
+  ASSERT_TRUE(name.ok());
+  sqlite3_vfs* vfs = sqlite3_vfs_find(*name);
+  ASSERT_NE(vfs, nullptr);
+  std::unique_ptr<char[]> memory(new char[vfs->szOsFile]);
+  auto* file = reinterpret_cast<sqlite3_file*>(memory.get());
+  // A WAL file takes its permissions from its database, which must exist.
+  { std::ofstream database(dir_ + "/direct.db"); }
+  // SQLite hands xOpen a full path that stays valid until xClose.
+  const std::string wal = dir_ + "/direct.db-wal";
+  int out_flags = 0;
+  ASSERT_EQ(
+      vfs->xOpen(vfs, wal.c_str(), file,
+                 SQLITE_OPEN_WAL | SQLITE_OPEN_CREATE | SQLITE_OPEN_READWRITE,
+                 &out_flags),
+      SQLITE_OK);
+  PwriteInterceptor interceptor;
+  auto write = [&](const std::string& bytes, sqlite3_int64 offset) {
+    return file->pMethods->xWrite(file, bytes.data(),
+                                  static_cast<int>(bytes.size()), offset);
+  };
+  auto read = [&](sqlite3_int64 offset, int size) {
+    std::string bytes(size, '\0');
+    EXPECT_EQ(file->pMethods->xRead(file, bytes.data(), size, offset),
+              SQLITE_OK);
+    return bytes;
+  };
+  ASSERT_EQ(write("aaaa", 0), SQLITE_OK);
+  ASSERT_EQ(write("bbbb", 4), SQLITE_OK);   // contiguous: kept
+  ASSERT_EQ(write("cc", 2), SQLITE_OK);     // inside the kept range
+  ASSERT_EQ(write("dddd", 20), SQLITE_OK);  // a gap before it
+  EXPECT_EQ(wal_writes.load(), 2);          // "aaaabbbb", then "cc"
+  ASSERT_EQ(write("eeee", 24), SQLITE_OK);
+  EXPECT_EQ(read(0, 8), "aaccbbbb");  // the read passes the rest on
+  EXPECT_EQ(read(20, 8), "ddddeeee");
+  EXPECT_EQ(wal_writes.load(), 3);  // "ddddeeee" as one write
+  sqlite3_int64 size = 0;
+  ASSERT_EQ(file->pMethods->xFileSize(file, &size), SQLITE_OK);
+  EXPECT_EQ(size, 28);
+  ASSERT_EQ(write("ffff", 28), SQLITE_OK);
+  EXPECT_EQ(file->pMethods->xClose(file), SQLITE_OK);  // passes "ffff" on
+  EXPECT_EQ(wal_writes.load(), 4);
+  EXPECT_EQ(std::filesystem::file_size(wal), 32u);
 }
 
 TEST(SqliteWalWriteCoalescingVfsNameTest, RegistersOnceUnderOneName) {
