@@ -142,43 +142,38 @@ int DeviceCharacteristics(sqlite3_file* base) {
   return Wrapped(file).xDeviceCharacteristics(file->wrapped);
 }
 
-// The shared-memory and memory-mapping methods exist from version 2 and 3
-// of sqlite3_io_methods; "unix-excl" has both.
+// The shared-memory and memory-mapping methods (versions 2 and 3 of
+// sqlite3_io_methods): Open accepts only wrapped files that have them.
 int ShmMap(sqlite3_file* base, int region, int size, int extend,
            void volatile** memory) {
   CoalescingFile* file = AsCoalescing(base);
-  if (Wrapped(file).iVersion < 2) return SQLITE_IOERR_SHMMAP;
   return Wrapped(file).xShmMap(file->wrapped, region, size, extend, memory);
 }
 
 int ShmLock(sqlite3_file* base, int offset, int count, int flags) {
   CoalescingFile* file = AsCoalescing(base);
-  if (Wrapped(file).iVersion < 2) return SQLITE_IOERR_SHMLOCK;
   return Wrapped(file).xShmLock(file->wrapped, offset, count, flags);
 }
 
 void ShmBarrier(sqlite3_file* base) {
   CoalescingFile* file = AsCoalescing(base);
-  if (Wrapped(file).iVersion >= 2) Wrapped(file).xShmBarrier(file->wrapped);
+  Wrapped(file).xShmBarrier(file->wrapped);
 }
 
 int ShmUnmap(sqlite3_file* base, int delete_flag) {
   CoalescingFile* file = AsCoalescing(base);
-  if (Wrapped(file).iVersion < 2) return SQLITE_OK;
   return Wrapped(file).xShmUnmap(file->wrapped, delete_flag);
 }
 
 int Fetch(sqlite3_file* base, sqlite3_int64 offset, int amount, void** page) {
   CoalescingFile* file = AsCoalescing(base);
-  *page = nullptr;  // "no mapping": SQLite reads the page instead
-  if (Wrapped(file).iVersion < 3) return SQLITE_OK;
+  *page = nullptr;  // also on error: SQLite then reads the page
   if (int rc = Flush(file); rc != SQLITE_OK) return rc;
   return Wrapped(file).xFetch(file->wrapped, offset, amount, page);
 }
 
 int Unfetch(sqlite3_file* base, sqlite3_int64 offset, void* page) {
   CoalescingFile* file = AsCoalescing(base);
-  if (Wrapped(file).iVersion < 3) return SQLITE_OK;
   return Wrapped(file).xUnfetch(file->wrapped, offset, page);
 }
 
@@ -208,8 +203,7 @@ const sqlite3_io_methods kIoMethods = {
 
 int Open(sqlite3_vfs* vfs, const char* name, sqlite3_file* base, int flags,
          int* out_flags) {
-  CoalescingFile* file = new (base) CoalescingFile();
-  file->base.pMethods = nullptr;
+  CoalescingFile* file = new (base) CoalescingFile();  // pMethods null
   file->wrapped = reinterpret_cast<sqlite3_file*>(
       reinterpret_cast<char*>(base) + kWrappedFileOffset);
   file->coalesces = (flags & SQLITE_OPEN_WAL) != 0;
@@ -217,10 +211,15 @@ int Open(sqlite3_vfs* vfs, const char* name, sqlite3_file* base, int flags,
   const int rc =
       wrapped_vfs->xOpen(wrapped_vfs, name, file->wrapped, flags, out_flags);
   // SQLite closes a file whose pMethods is set, even after a failed open.
-  if (file->wrapped->pMethods == nullptr) {
+  const sqlite3_io_methods* methods = file->wrapped->pMethods;
+  if (methods == nullptr) {
     file->~CoalescingFile();
-    base->pMethods = nullptr;
     return rc;
+  }
+  if (methods->iVersion < 3) {  // no shared memory or mapping to pass on
+    methods->xClose(file->wrapped);
+    file->~CoalescingFile();
+    return SQLITE_CANTOPEN;
   }
   file->base.pMethods = &kIoMethods;
   return rc;
