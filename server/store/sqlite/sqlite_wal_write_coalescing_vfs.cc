@@ -17,6 +17,18 @@ constexpr char kWrappedVfsName[] = "unix-excl";
 // masks the length with 0x1ffff): a longer write would be cut short and
 // reported as SQLITE_FULL. 96 KiB is 23 frames of a 4 KiB page.
 constexpr size_t kMaxBufferedBytes = 96 * 1024;
+// SQLite writes a WAL frame as two writes: its header, then the page. Bytes
+// 4-7 of the header (big-endian) hold the database size in pages after the
+// commit for the frame that commits a transaction, and 0 for every other
+// frame (https://www.sqlite.org/fileformat2.html#walformat).
+constexpr int kWalFrameHeaderSize = 24;
+constexpr int kWalHeaderSize = 32;
+
+bool IsCommitFrameHeader(const void* data, int amount, sqlite3_int64 offset) {
+  if (amount != kWalFrameHeaderSize || offset < kWalHeaderSize) return false;
+  const unsigned char* header = static_cast<const unsigned char*>(data);
+  return (header[4] | header[5] | header[6] | header[7]) != 0;
+}
 
 // Lives in the memory SQLite allocates for a file of this VFS; the wrapped
 // VFS's own file follows it (at kWrappedFileOffset).
@@ -26,6 +38,9 @@ struct CoalescingFile {
   bool coalesces = false;  // a WAL file
   sqlite3_int64 buffer_offset = 0;
   std::vector<char> buffer;  // writes not yet passed on, from buffer_offset
+  // The last write was a commit frame's header: its page, next, ends the
+  // commit, and the buffer is passed on after it.
+  bool commit_page_next = false;
 };
 
 constexpr size_t kWrappedFileOffset =
@@ -90,6 +105,13 @@ int Write(sqlite3_file* base, const void* data, int amount,
   if (file->buffer.empty()) file->buffer_offset = offset;
   const char* bytes = static_cast<const char*>(data);
   file->buffer.insert(file->buffer.end(), bytes, bytes + size);
+  // A commit is in the file before SQLite publishes it to other connections,
+  // whether or not a sync follows (synchronous=NORMAL or OFF has none).
+  if (file->commit_page_next) {
+    file->commit_page_next = false;
+    return Flush(file);
+  }
+  file->commit_page_next = IsCommitFrameHeader(data, amount, offset);
   return SQLITE_OK;
 }
 

@@ -5,18 +5,20 @@
 // write system calls (its 24-byte header, then the page): a group commit
 // that changes 15 pages makes 30 pwrite calls before its fsync. This VFS
 // wraps SQLite's "unix-excl" VFS and, for WAL files only, keeps consecutive
-// writes in memory and passes them on as one write when anything else
-// touches the file: the sync that ends a commit (synchronous=FULL syncs the
-// WAL at every commit), a read, a size query or truncation, a file control,
-// or close; also when the next write is not contiguous or the buffer holds
-// 96 KiB (the unix VFS writes at most 128 KiB - 1 in one call). Every other
-// file (the database, its shared-memory index) goes straight through.
+// writes in memory and passes them on as one write once the frame that
+// commits a transaction has been written (its header carries the database
+// size after the commit), and when anything else touches the file: a sync,
+// a read, a size query or truncation, a file control, or close; also when
+// the next write is not contiguous or the buffer holds 96 KiB (the unix VFS
+// writes at most 128 KiB - 1 in one call). Every other file (the database,
+// its shared-memory index) goes straight through.
 //
 // Why this is safe: a WAL frame counts only once SQLite has published it in
-// the shared-memory index, which it does after the commit's sync, and by
-// then the frames have been written. Readers (other connections, other
-// processes) never look at frames past that index, so they never miss a
-// buffered write. A crash before the sync loses only frames of a commit
+// the shared-memory index, which it does after writing the commit frame
+// (and after the commit's sync, if `synchronous` asks for one), and by then
+// the frames have been written. Readers and checkpoints (other connections,
+// other processes) never look at frames past that index, so they never miss
+// a buffered write. A crash before the sync loses only frames of a commit
 // that had not returned yet, which SQLite discards on recovery anyway. A
 // write error surfaces from the call that flushed the buffer (usually the
 // sync), which fails the commit as the write itself would have.

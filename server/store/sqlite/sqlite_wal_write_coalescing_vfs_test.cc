@@ -245,6 +245,25 @@ TEST_F(SqliteWalWriteCoalescingVfsTest,
   EXPECT_EQ(RowsSeenByANewReader(), 20);
 }
 
+TEST_F(SqliteWalWriteCoalescingVfsTest,
+       WithoutASyncAtCommitOtherConnectionsStillSeeEveryCommit) {
+  std::unique_ptr<SqliteConnection> writer = OpenWriter();
+  ASSERT_NE(writer, nullptr);
+  // No sync at commit: the commit frame itself must pass the buffer on
+  // before SQLite publishes the commit to other connections.
+  ASSERT_TRUE(writer->ExecuteScript("PRAGMA synchronous = OFF").ok());
+  PwriteInterceptor interceptor;
+  const int64_t frames_before = WalFrames();
+  for (int commit = 0; commit < 3; ++commit) {
+    ASSERT_TRUE(writer->ExecuteScript("BEGIN IMMEDIATE").ok());
+    ASSERT_TRUE(InsertRows(*writer, commit * 30, 30).ok());
+    ASSERT_TRUE(writer->ExecuteScript("COMMIT").ok());
+    EXPECT_EQ(RowsSeenByANewReader(), (commit + 1) * 30);
+  }
+  // Still a few large writes, not two per frame.
+  EXPECT_LE(wal_writes.load(), (WalFrames() - frames_before) / 10);
+}
+
 // The VFS's own file methods, below SQLite: writes into and around the
 // buffered range, and reads between them, land exactly where they were
 // aimed.
