@@ -139,11 +139,13 @@ constexpr char kUpdateJob[] =
     " error_message = ?, max_attempts = ?, lease_id = ?, worker_id = ?,"
     " lease_expire_time_us = ?, next_attempt_time_us = ?,"
     " version = version + 1"
-    " WHERE tenant = ? AND id = ? AND version = ?";
-// Records the job's row as just written as its version.
+    " WHERE sequence = ? AND version = ?";
+// Records the job's row as just written as its version. This statement and
+// kUpdateJob find the row by `sequence` (the rowid): one B-tree lookup
+// instead of one in the (tenant, id) index and another in the table.
 constexpr char kInsertJobVersion[] =
     "INSERT INTO job_versions (" JOBCONTROL_JOB_COLUMNS
-    ") SELECT " JOBCONTROL_JOB_COLUMNS " FROM jobs WHERE tenant = ? AND id = ?";
+    ") SELECT " JOBCONTROL_JOB_COLUMNS " FROM jobs WHERE sequence = ?";
 constexpr char kSelectJobVersions[] =
     "SELECT " JOBCONTROL_JOB_COLUMNS
     " FROM job_versions"
@@ -506,11 +508,11 @@ void BindJobSchedule(SqliteStatement& statement, const Job& job) {
 }
 
 // Appends the job's row as now written to job_versions.
-absl::Status RecordJobVersion(SqliteConnection& db, const std::string& tenant,
+absl::Status RecordJobVersion(SqliteConnection& db, int64_t sequence,
                               const std::string& id) {
   absl::StatusOr<SqliteStatement> insert = db.Prepare(kInsertJobVersion);
   if (!insert.ok()) return insert.status();
-  insert->BindText(tenant).BindText(id);
+  insert->BindInt64(sequence);
   if (absl::Status s = insert->Execute(); !s.ok()) return s;
   if (db.ChangedRows() != 1) {
     return absl::InternalError(absl::StrCat("sqlite: job ", id,
@@ -614,7 +616,8 @@ absl::StatusOr<Job> InsertJob(SqliteConnection& db, const Job& job,
   Job stored = AtStoredPrecision(job);
   stored.version = 1;
   stored.sequence = db.LastInsertRowId();
-  if (absl::Status s = RecordJobVersion(db, job.tenant, job.id); !s.ok()) {
+  if (absl::Status s = RecordJobVersion(db, stored.sequence, job.id);
+      !s.ok()) {
     return s;
   }
   changes.jobs.push_back(stored);
@@ -796,13 +799,13 @@ absl::StatusOr<Job> ApplyJobDecision(SqliteConnection& db, const Job& current,
       .BindBlob(next.result);
   BindJobError(*update, next);
   BindJobSchedule(*update, next);
-  update->BindText(current.tenant).BindText(id).BindInt64(current.version);
+  update->BindInt64(current.sequence).BindInt64(current.version);
   if (absl::Status s = update->Execute(); !s.ok()) return s;
   if (db.ChangedRows() != 1) {
     return absl::AbortedError(
         absl::StrCat("job ", id, " changed concurrently; retry"));
   }
-  if (absl::Status s = RecordJobVersion(db, current.tenant, id); !s.ok()) {
+  if (absl::Status s = RecordJobVersion(db, current.sequence, id); !s.ok()) {
     return s;
   }
   next.version = current.version + 1;
