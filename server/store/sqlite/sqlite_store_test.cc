@@ -399,6 +399,103 @@ TEST_F(SqliteStoreTest, CreateGetListUpdateDeletePipelines) {
             (std::vector<std::string>{first.id, third.id}));
 }
 
+// job_versions holds each version exactly as the jobs row was written: the
+// store writes the version from the values it wrote, not by reading the row
+// back, so every column (value and SQLite type) is compared here.
+TEST_F(SqliteStoreTest, EveryJobVersionIsTheRowItRecords) {
+  const Pipeline pipeline = Create(NewPipeline(kTenantA, "versions"));
+  std::vector<Job> jobs;
+  for (int i = 0; i < 3; ++i) {
+    jobs.push_back(Submit(NewJob(kTenantA, pipeline.id,
+                                 kT0 + absl::Microseconds(1234567 * i + 1))));
+  }
+  // Every column changes at least once: lease, heartbeat, an attempt that
+  // fails into a backoff, completion with a result, a cancel.
+  const absl::Time now = kT0 + absl::Nanoseconds(1500);  // below a microsecond
+  ASSERT_TRUE(store_->UpdateJob(kTenantA, jobs[0].id, LeaseDecision(now)).ok());
+  ASSERT_TRUE(store_
+                  ->UpdateJob(kTenantA, jobs[0].id,
+                              [&](const Job& current) -> absl::StatusOr<Job> {
+                                Job next = current;
+                                next.lease_expire_time = now + absl::Minutes(1);
+                                next.update_time = now + absl::Seconds(1);
+                                return next;
+                              })
+                  .ok());
+  ASSERT_TRUE(store_
+                  ->UpdateJob(kTenantA, jobs[0].id,
+                              [&](const Job& current) -> absl::StatusOr<Job> {
+                                Job next = current;
+                                next.state = JobState::kQueued;
+                                next.error = JobError{13, "worker lost"};
+                                next.lease_id.clear();
+                                next.worker_id.clear();
+                                next.lease_expire_time.reset();
+                                next.next_attempt_time = now + absl::Seconds(5);
+                                next.update_time = now + absl::Seconds(2);
+                                return next;
+                              })
+                  .ok());
+  ASSERT_TRUE(store_->UpdateJob(kTenantA, jobs[1].id, LeaseDecision(now)).ok());
+  ASSERT_TRUE(store_
+                  ->UpdateJob(kTenantA, jobs[1].id,
+                              [&](const Job& current) -> absl::StatusOr<Job> {
+                                Job next = current;
+                                next.state = JobState::kSucceeded;
+                                next.result = std::string("out\0put", 7);
+                                next.user_data = "{\"k\":2}";
+                                next.priority = 3;
+                                next.lease_id.clear();
+                                next.worker_id.clear();
+                                next.lease_expire_time.reset();
+                                next.end_time = now + absl::Seconds(3);
+                                next.update_time = now + absl::Seconds(3);
+                                return next;
+                              })
+                  .ok());
+  ASSERT_TRUE(store_->UpdateJob(kTenantA, jobs[2].id, CancelQueued).ok());
+  store_.reset();
+
+  absl::StatusOr<std::unique_ptr<SqliteConnection>> db =
+      SqliteConnection::Open(db_path(), SqliteConnection::Access::kReadOnly);
+  ASSERT_TRUE(db.ok()) << db.status();
+  const std::vector<std::string> columns = absl::StrSplit(
+      "tenant, id, state, kind, spec, pipeline_id, priority, user_data, "
+      "create_time_us, start_time_us, end_time_us, update_time_us, "
+      "attempt_count, result, error_code, error_message, max_attempts, "
+      "lease_id, worker_id, lease_expire_time_us, next_attempt_time_us",
+      ", ");
+  std::string differs = "0";
+  for (const std::string& column : columns) {
+    absl::StrAppend(&differs, " OR v.", column, " IS NOT j.", column,
+                    " OR typeof(v.", column, ") != typeof(j.", column, ")");
+  }
+  // The latest version of each job is its row, column for column.
+  const std::string latest = absl::StrCat(
+      "SELECT count(*), sum(", differs,
+      ") FROM jobs AS j JOIN job_versions AS v"
+      " ON v.sequence = j.sequence AND v.version = j.version");
+  absl::StatusOr<SqliteStatement> compare = (*db)->Prepare(latest);
+  ASSERT_TRUE(compare.ok()) << compare.status();
+  ASSERT_TRUE(*compare->Step());
+  EXPECT_EQ(compare->ColumnInt64(0), 3);
+  EXPECT_EQ(compare->ColumnInt64(1), 0) << "a version differs from its row";
+  // And every version of each job was recorded, 1 to its current one.
+  absl::StatusOr<SqliteStatement> counts = (*db)->Prepare(
+      "SELECT j.version, count(v.version), min(v.version), max(v.version)"
+      " FROM jobs AS j JOIN job_versions AS v ON v.tenant = j.tenant"
+      " AND v.id = j.id GROUP BY j.sequence ORDER BY j.sequence");
+  ASSERT_TRUE(counts.ok()) << counts.status();
+  const int64_t expected_versions[] = {4, 3, 2};
+  for (int64_t expected : expected_versions) {
+    ASSERT_TRUE(*counts->Step());
+    EXPECT_EQ(counts->ColumnInt64(0), expected);
+    EXPECT_EQ(counts->ColumnInt64(1), expected);
+    EXPECT_EQ(counts->ColumnInt64(2), 1);
+    EXPECT_EQ(counts->ColumnInt64(3), expected);
+  }
+}
+
 TEST_F(SqliteStoreTest, CreatePipelineReturnsTimesAsStored) {
   // Times are stored in microseconds; what Create returns is what reads
   // return later.
