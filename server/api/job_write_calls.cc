@@ -1,9 +1,7 @@
 #include "server/api/job_write_calls.h"
 
-#include <cstddef>
 #include <utility>
 
-#include "google/protobuf/arena.h"
 #include "server/api/grpc_status.h"
 #include "server/api/job_conversion.h"
 #include "server/api/request_validation.h"
@@ -18,31 +16,13 @@ namespace {
 // wait for one call to be taken before the next can be.
 constexpr int kCallsRequestedAhead = 8;
 
-// The first block of a call's arena, part of the call object: room for a
-// request and its answer with specs of usual size. A larger call takes more
-// blocks from the heap.
-constexpr size_t kArenaBlockBytes = 4096;
-
-google::protobuf::ArenaOptions InitialBlock(char* block) {
-  google::protobuf::ArenaOptions options;
-  options.initial_block = block;
-  options.initial_block_size = kArenaBlockBytes;
-  return options;
-}
-
 }  // namespace
 
 // One call, from its request to its answer; deletes itself once the answer
-// went out (or the server, shutting down, ended the request). Its request
-// and answer messages live on its arena: they and their sub-messages come
-// from the call's own first block and go with it, in one piece (the buffers
-// of long strings still come from the heap; bench/README.md).
+// went out (or the server, shutting down, ended the request).
 class JobWriteCalls::Call : public CompletionQueueEvent {
  public:
-  explicit Call(JobWriteCalls* calls)
-      : calls_(calls),
-        arena_(InitialBlock(arena_block_)),
-        responder_(&context_) {}
+  explicit Call(JobWriteCalls* calls) : calls_(calls), responder_(&context_) {}
   virtual ~Call() = default;
 
   void OnEvent(bool ok) final {
@@ -78,11 +58,9 @@ class JobWriteCalls::Call : public CompletionQueueEvent {
   }
   void Answer(const absl::StatusOr<Job>& job) {
     if (!job.ok()) return Answer(ToGrpcStatus(job.status()));
-    v1::Job* response =
-        google::protobuf::Arena::CreateMessage<v1::Job>(&arena_);
-    JobToProto(*job, response);
+    JobToProto(*job, &response_);
     answering_ = true;
-    responder_.Finish(*response, grpc::Status::OK, this);
+    responder_.Finish(response_, grpc::Status::OK, this);
   }
   // On the store's thread (or this one): answers on the answer thread.
   void AnswerFromStore(absl::StatusOr<Job> job) {
@@ -91,24 +69,20 @@ class JobWriteCalls::Call : public CompletionQueueEvent {
   }
 
   JobWriteCalls* const calls_;
-  alignas(8) char arena_block_[kArenaBlockBytes];
-  google::protobuf::Arena arena_;  // after its block, before the messages
   grpc::ServerContext context_;
   grpc::ServerAsyncResponseWriter<v1::Job> responder_;
 
  private:
   bool answering_ = false;
   absl::StatusOr<Job> outcome_;
+  v1::Job response_;
 };
 
 class JobWriteCalls::SubmitJobCall final : public Call {
  public:
-  explicit SubmitJobCall(JobWriteCalls* calls)
-      : Call(calls),
-        request_(google::protobuf::Arena::CreateMessage<v1::SubmitJobRequest>(
-            &arena_)) {
+  explicit SubmitJobCall(JobWriteCalls* calls) : Call(calls) {
     grpc::ServerCompletionQueue* queue = calls->threads_.queue();
-    calls->service_->RequestSubmitJob(&context_, request_, &responder_, queue,
+    calls->service_->RequestSubmitJob(&context_, &request_, &responder_, queue,
                                       queue, this);
   }
 
@@ -119,28 +93,25 @@ class JobWriteCalls::SubmitJobCall final : public Call {
     auto principal =
         calls_->authorizer_->Authorize(context_, kActionJobsSubmit);
     if (!principal.ok()) return Answer(ToGrpcStatus(principal.status()));
-    if (auto s = ValidateSubmitJobRequest(*request_); !s.ok()) {
+    if (auto s = ValidateSubmitJobRequest(request_); !s.ok()) {
       return Answer(ToGrpcStatus(s));
     }
     calls_->store_->SubmitJobAsync(
-        SubmissionFromRequest(*request_, principal->tenant, CurrentTime()),
+        SubmissionFromRequest(request_, principal->tenant, CurrentTime()),
         [this](absl::StatusOr<SubmitResult> result) {
           if (!result.ok()) return AnswerFromStore(result.status());
           AnswerFromStore(std::move(result->job));
         });
   }
 
-  v1::SubmitJobRequest* const request_;  // on the arena
+  v1::SubmitJobRequest request_;
 };
 
 class JobWriteCalls::CancelJobCall final : public Call {
  public:
-  explicit CancelJobCall(JobWriteCalls* calls)
-      : Call(calls),
-        request_(google::protobuf::Arena::CreateMessage<v1::CancelJobRequest>(
-            &arena_)) {
+  explicit CancelJobCall(JobWriteCalls* calls) : Call(calls) {
     grpc::ServerCompletionQueue* queue = calls->threads_.queue();
-    calls->service_->RequestCancelJob(&context_, request_, &responder_, queue,
+    calls->service_->RequestCancelJob(&context_, &request_, &responder_, queue,
                                       queue, this);
   }
 
@@ -151,14 +122,14 @@ class JobWriteCalls::CancelJobCall final : public Call {
     auto principal =
         calls_->authorizer_->Authorize(context_, kActionJobsCancel);
     if (!principal.ok()) return Answer(ToGrpcStatus(principal.status()));
-    if (auto s = ValidateCancelJobRequest(*request_); !s.ok()) {
+    if (auto s = ValidateCancelJobRequest(request_); !s.ok()) {
       return Answer(ToGrpcStatus(s));
     }
     const absl::Time now = CurrentTime();
-    const bool allow_running = request_->allow_running();
-    const v1::JobKind kind = request_->kind();
+    const bool allow_running = request_.allow_running();
+    const v1::JobKind kind = request_.kind();
     calls_->store_->UpdateJobAsync(
-        principal->tenant, request_->job_id(),
+        principal->tenant, request_.job_id(),
         [now, allow_running, kind](const Job& current) -> absl::StatusOr<Job> {
           if (kind != v1::JOB_KIND_UNSPECIFIED &&
               static_cast<int>(current.kind) != static_cast<int>(kind)) {
@@ -169,7 +140,7 @@ class JobWriteCalls::CancelJobCall final : public Call {
         [this](absl::StatusOr<Job> job) { AnswerFromStore(std::move(job)); });
   }
 
-  v1::CancelJobRequest* const request_;  // on the arena
+  v1::CancelJobRequest request_;
 };
 
 JobWriteCalls::JobWriteCalls(grpc::ServerBuilder& builder,
