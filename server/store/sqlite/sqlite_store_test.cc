@@ -412,47 +412,41 @@ TEST_F(SqliteStoreTest, EveryJobVersionIsTheRowItRecords) {
   // Every column changes at least once: lease, heartbeat, an attempt that
   // fails into a backoff, completion with a result, a cancel.
   const absl::Time now = kT0 + absl::Nanoseconds(1500);  // below a microsecond
+  auto update = [&](const Job& job, const std::function<void(Job&)>& change) {
+    absl::StatusOr<Job> updated = store_->UpdateJob(
+        kTenantA, job.id, [&](const Job& current) -> absl::StatusOr<Job> {
+          Job next = current;
+          change(next);
+          return next;
+        });
+    EXPECT_TRUE(updated.ok()) << updated.status();
+  };
   ASSERT_TRUE(store_->UpdateJob(kTenantA, jobs[0].id, LeaseDecision(now)).ok());
-  ASSERT_TRUE(store_
-                  ->UpdateJob(kTenantA, jobs[0].id,
-                              [&](const Job& current) -> absl::StatusOr<Job> {
-                                Job next = current;
-                                next.lease_expire_time = now + absl::Minutes(1);
-                                next.update_time = now + absl::Seconds(1);
-                                return next;
-                              })
-                  .ok());
-  ASSERT_TRUE(store_
-                  ->UpdateJob(kTenantA, jobs[0].id,
-                              [&](const Job& current) -> absl::StatusOr<Job> {
-                                Job next = current;
-                                next.state = JobState::kQueued;
-                                next.error = JobError{13, "worker lost"};
-                                next.lease_id.clear();
-                                next.worker_id.clear();
-                                next.lease_expire_time.reset();
-                                next.next_attempt_time = now + absl::Seconds(5);
-                                next.update_time = now + absl::Seconds(2);
-                                return next;
-                              })
-                  .ok());
+  update(jobs[0], [&](Job& next) {  // a heartbeat
+    next.lease_expire_time = now + absl::Minutes(1);
+    next.update_time = now + absl::Seconds(1);
+  });
+  update(jobs[0], [&](Job& next) {  // the attempt fails; retried later
+    next.state = JobState::kQueued;
+    next.error = JobError{13, "worker lost"};
+    next.lease_id.clear();
+    next.worker_id.clear();
+    next.lease_expire_time.reset();
+    next.next_attempt_time = now + absl::Seconds(5);
+    next.update_time = now + absl::Seconds(2);
+  });
   ASSERT_TRUE(store_->UpdateJob(kTenantA, jobs[1].id, LeaseDecision(now)).ok());
-  ASSERT_TRUE(store_
-                  ->UpdateJob(kTenantA, jobs[1].id,
-                              [&](const Job& current) -> absl::StatusOr<Job> {
-                                Job next = current;
-                                next.state = JobState::kSucceeded;
-                                next.result = std::string("out\0put", 7);
-                                next.user_data = "{\"k\":2}";
-                                next.priority = 3;
-                                next.lease_id.clear();
-                                next.worker_id.clear();
-                                next.lease_expire_time.reset();
-                                next.end_time = now + absl::Seconds(3);
-                                next.update_time = now + absl::Seconds(3);
-                                return next;
-                              })
-                  .ok());
+  update(jobs[1], [&](Job& next) {  // succeeds, with a result
+    next.state = JobState::kSucceeded;
+    next.result = std::string("out\0put", 7);
+    next.user_data = "{\"k\":2}";
+    next.priority = 3;
+    next.lease_id.clear();
+    next.worker_id.clear();
+    next.lease_expire_time.reset();
+    next.end_time = now + absl::Seconds(3);
+    next.update_time = now + absl::Seconds(3);
+  });
   ASSERT_TRUE(store_->UpdateJob(kTenantA, jobs[2].id, CancelQueued).ok());
   store_.reset();
 
