@@ -598,10 +598,12 @@ def main():
     # Only sizes the preloads of queued jobs that single-use runs consume
     # (1.5x the guess over warm-up plus window); a run that consumes them
     # all is reported as not clean, so raise a guess when its rows show "-".
-    # The defaults are about 1.3x the rates measured on 2 idle cores.
+    # The defaults are about 1.3x the rates measured on 2 idle cores; the
+    # gateway's follows its fastest consumer, direct gRPC CancelJob at c=16,
+    # which reached 12,000/s in a run and used up an 8,000/s guess's slice.
     parser.add_argument("--cancel_rate_guess", type=float, default=20000)
     parser.add_argument("--cancel_rate_guess_c1", type=float, default=2500)
-    parser.add_argument("--gateway_rate_guess", type=float, default=8000)
+    parser.add_argument("--gateway_rate_guess", type=float, default=12000)
     parser.add_argument("--dispatch_rate_guess", type=float, default=4000)
     args = parser.parse_args()
     bench = Bench(args)
