@@ -125,9 +125,10 @@ constexpr char kDeletePipeline[] =
 
 constexpr char kSelectJob[] =
     "SELECT " JOBCONTROL_JOB_COLUMNS " FROM jobs WHERE tenant = ? AND id = ?";
-// The columns BindJobRow binds, in its order.
+// The columns BindJobRow binds, in its order: the ones a job keeps for
+// life, then those kUpdateJob sets (BindChangeableJobColumns).
 #define JOBCONTROL_JOB_ROW_COLUMNS                                           \
-  "tenant, id, state, kind, spec, pipeline_id, priority, user_data,"         \
+  "tenant, id, kind, pipeline_id, state, spec, priority, user_data,"         \
   " create_time_us, start_time_us, end_time_us, update_time_us,"             \
   " attempt_count, result, error_code, error_message, max_attempts,"         \
   " lease_id, worker_id, lease_expire_time_us, next_attempt_time_us"
@@ -137,6 +138,7 @@ constexpr char kSelectJob[] =
 constexpr char kInsertJob[] =
     "INSERT INTO jobs (" JOBCONTROL_JOB_ROW_COLUMNS ", version) VALUES ("
     JOBCONTROL_JOB_ROW_VALUES ", 1)";
+// Sets the columns BindChangeableJobColumns binds, in its order.
 constexpr char kUpdateJob[] =
     "UPDATE jobs SET state = ?, spec = ?, priority = ?, user_data = ?,"
     " create_time_us = ?, start_time_us = ?, end_time_us = ?,"
@@ -505,9 +507,20 @@ void BindPipelineLimits(SqliteStatement& statement, const Pipeline& pipeline) {
       .BindInt64(ToMicros(policy.lease_duration));
 }
 
-// Binds the job columns after error_message that kInsertJob and kUpdateJob
-// list in the same order: max_attempts and the lease and backoff fields.
-void BindJobSchedule(SqliteStatement& statement, const Job& job) {
+// Binds the job columns kUpdateJob sets, in its order (the last 17 of
+// JOBCONTROL_JOB_ROW_COLUMNS).
+void BindChangeableJobColumns(SqliteStatement& statement, const Job& job) {
+  statement.BindInt64(static_cast<int>(job.state))
+      .BindBlob(job.spec)
+      .BindInt64(job.priority)
+      .BindBlob(job.user_data)
+      .BindInt64(ToMicros(job.create_time));
+  BindOptionalTime(statement, job.start_time);
+  BindOptionalTime(statement, job.end_time);
+  statement.BindInt64(ToMicros(job.update_time))
+      .BindInt64(job.attempt_count)
+      .BindBlob(job.result);
+  BindJobError(statement, job);
   statement.BindInt64(job.max_attempts)
       .BindText(job.lease_id)
       .BindText(job.worker_id);
@@ -519,20 +532,9 @@ void BindJobSchedule(SqliteStatement& statement, const Job& job) {
 void BindJobRow(SqliteStatement& statement, const Job& job) {
   statement.BindText(job.tenant)
       .BindText(job.id)
-      .BindInt64(static_cast<int>(job.state))
       .BindInt64(static_cast<int>(job.kind))
-      .BindBlob(job.spec)
-      .BindText(job.pipeline_id)
-      .BindInt64(job.priority)
-      .BindBlob(job.user_data)
-      .BindInt64(ToMicros(job.create_time));
-  BindOptionalTime(statement, job.start_time);
-  BindOptionalTime(statement, job.end_time);
-  statement.BindInt64(ToMicros(job.update_time))
-      .BindInt64(job.attempt_count)
-      .BindBlob(job.result);
-  BindJobError(statement, job);
-  BindJobSchedule(statement, job);
+      .BindText(job.pipeline_id);
+  BindChangeableJobColumns(statement, job);
 }
 
 // Appends `job`, its row exactly as just written (times at stored
@@ -792,18 +794,7 @@ absl::StatusOr<Job> ApplyJobDecision(SqliteConnection& db, const Job& current,
 
   absl::StatusOr<SqliteStatement> update = db.Prepare(kUpdateJob);
   if (!update.ok()) return update.status();
-  update->BindInt64(static_cast<int>(next.state))
-      .BindBlob(next.spec)
-      .BindInt64(next.priority)
-      .BindBlob(next.user_data)
-      .BindInt64(ToMicros(next.create_time));
-  BindOptionalTime(*update, next.start_time);
-  BindOptionalTime(*update, next.end_time);
-  update->BindInt64(ToMicros(next.update_time))
-      .BindInt64(next.attempt_count)
-      .BindBlob(next.result);
-  BindJobError(*update, next);
-  BindJobSchedule(*update, next);
+  BindChangeableJobColumns(*update, next);
   update->BindInt64(current.sequence).BindInt64(current.version);
   if (absl::Status s = update->Execute(); !s.ok()) return s;
   if (db.ChangedRows() != 1) {
