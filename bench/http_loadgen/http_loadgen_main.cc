@@ -21,6 +21,15 @@
 // /v2/{project_id}/editing/jobs?job_id=) ask for one id per request,
 // cycling over --ids_file.
 //
+// --paired_grpc_target: each caller alternates one signed request with the
+// same operation called on jobcontrold's gRPC port directly (CancelJob on
+// the next id for the cancels, GetJob of the same id for the lists), as the
+// caller holding $JOBCTL_TOKEN, and the report holds both: {"via_gateway":
+// <report>, "direct": <report>}. At concurrency 1 the two latencies are then
+// taken in the same moments of a shared disk and machine, so their p50s
+// differ by what the gateway adds; two runs seconds apart differ by ±150 µs
+// of fdatasync drift for a commit.
+//
 // Calls are counted by HTTP status, with the vendor's error code for
 // answers other than the action's success status ("400 SignatureNonceUsed",
 // "403 MPC.10213"); a run with any such answer, or a broken connection
@@ -53,6 +62,11 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "grpcpp/client_context.h"
+#include "grpcpp/create_channel.h"
+#include "grpcpp/security/credentials.h"
+#include "jobcontrol/v1/job_service.grpc.pb.h"
+#include "bench/loadgen/grpc_load_generator.h"
 #include "bench/loadgen/job_requests.h"
 #include "bench/loadgen/load_report.h"
 #include "server/gateway/form_decoding.h"
@@ -73,6 +87,9 @@ ABSL_FLAG(std::string, access_key_id, "", "AccessKeyId of the signer");
 ABSL_FLAG(int, concurrency, 1, "connections, one closed-loop caller each");
 ABSL_FLAG(absl::Duration, warmup, absl::Seconds(1), "unmeasured warm-up");
 ABSL_FLAG(absl::Duration, duration, absl::Seconds(5), "measured window");
+ABSL_FLAG(std::string, paired_grpc_target, "",
+          "jobcontrold's gRPC host:port: alternate each request with the "
+          "same operation over gRPC directly and report both");
 
 namespace {
 
@@ -181,12 +198,78 @@ class Connection {
   std::string buffer_;
 };
 
-struct Caller {
+// What one caller measured of one path (the gateway, or gRPC directly).
+struct Tally {
   std::map<std::string, int64_t> measured;
   std::map<std::string, int64_t> unmeasured;
   std::vector<int64_t> latencies_ns;
+
+  // Counts a call that ran from `start` to `done` and ended with `status`
+  // (`success` is the status of a success).
+  void Count(const std::string& status, absl::string_view success,
+             Clock::time_point start, Clock::time_point done,
+             Clock::time_point measure_start, Clock::time_point end) {
+    if (start >= measure_start && done <= end) {
+      ++measured[status];
+      if (status == success) {
+        latencies_ns.push_back(
+            std::chrono::duration_cast<std::chrono::nanoseconds>(done - start)
+                .count());
+      }
+    } else {
+      ++unmeasured[status];
+    }
+  }
+};
+
+struct Caller {
+  Tally via_gateway;
+  Tally direct;  // --paired_grpc_target only
   bool source_exhausted = false;
 };
+
+// The same operation as the gateway action, called over gRPC on `job_id`
+// as the caller holding `bearer_token`: its gRPC status code name ("OK").
+std::string CallDirectly(jobcontrol::v1::JobService::Stub& stub,
+                         bool cancel, const std::string& job_id,
+                         const std::string& bearer_token) {
+  grpc::ClientContext context;
+  context.AddMetadata("authorization", "Bearer " + bearer_token);
+  context.set_deadline(std::chrono::system_clock::now() +
+                       std::chrono::seconds(10));
+  grpc::Status status;
+  jobcontrol::v1::Job job;
+  if (cancel) {
+    jobcontrol::v1::CancelJobRequest request;
+    request.set_job_id(job_id);
+    status = stub.CancelJob(&context, request, &job);
+  } else {
+    jobcontrol::v1::GetJobRequest request;
+    request.set_job_id(job_id);
+    status = stub.GetJob(&context, request, &job);
+  }
+  return jobcontrol::bench::StatusCodeName(status.error_code());
+}
+
+// The report of `tallies`' path; `success` counts as "OK".
+jobcontrol::bench::LoadReport Summarize(
+    const std::vector<const Tally*>& tallies, absl::string_view success) {
+  jobcontrol::bench::LoadReport report;
+  std::vector<int64_t> latencies;
+  for (const Tally* tally : tallies) {
+    for (const auto& [status, count] : tally->measured) {
+      report.status_counts[status == success ? "OK" : status] += count;
+    }
+    for (const auto& [status, count] : tally->unmeasured) {
+      report.unmeasured_status_counts[status == success ? "OK" : status] +=
+          count;
+    }
+    latencies.insert(latencies.end(), tally->latencies_ns.begin(),
+                     tally->latencies_ns.end());
+  }
+  report.latency = jobcontrol::bench::SummarizeLatencies(latencies);
+  return report;
+}
 
 // What differs between the actions.
 struct Action {
@@ -333,6 +416,22 @@ int main(int argc, char** argv) {
     return 2;
   }
   const bool single_use = action->single_use;
+  const bool cancel = single_use;
+  const std::string paired_target = absl::GetFlag(FLAGS_paired_grpc_target);
+  std::unique_ptr<jobcontrol::v1::JobService::Stub> direct_stub;
+  std::string bearer_token;
+  if (!paired_target.empty()) {
+    const char* token = std::getenv("JOBCTL_TOKEN");
+    if (token == nullptr || *token == '\0') {
+      std::fprintf(stderr,
+                   "bench_http_loadgen: --paired_grpc_target needs the "
+                   "caller's bearer token in $JOBCTL_TOKEN\n");
+      return 2;
+    }
+    bearer_token = token;
+    direct_stub = jobcontrol::v1::JobService::NewStub(grpc::CreateChannel(
+        paired_target, grpc::InsecureChannelCredentials()));
+  }
 
   std::atomic<uint64_t> next_id{0};
   const Clock::time_point measure_start =
@@ -348,7 +447,7 @@ int main(int argc, char** argv) {
       Caller& caller = callers[c];
       Connection connection;
       if (!connection.Open(host, port)) {
-        ++caller.unmeasured["IO_ERROR"];
+        ++caller.via_gateway.unmeasured["IO_ERROR"];
         return;
       }
       for (uint64_t sequence = 0; Clock::now() < end; ++sequence) {
@@ -366,22 +465,29 @@ int main(int argc, char** argv) {
                 : IceSignedRequest(
                       target, action->name, job_id, access_key_id, secret,
                       absl::StrCat(nonce_prefix, "-", c, "-", sequence));
-        const Clock::time_point start = Clock::now();
+        Clock::time_point start = Clock::now();
         const std::string status =
             connection.RoundTrip(request, action->success, action->code_key);
-        const Clock::time_point done = Clock::now();
-        if (start >= measure_start && done <= end) {
-          ++caller.measured[status];
-          if (status == action->success) {
-            caller.latencies_ns.push_back(
-                std::chrono::duration_cast<std::chrono::nanoseconds>(done -
-                                                                     start)
-                    .count());
-          }
-        } else {
-          ++caller.unmeasured[status];
-        }
+        caller.via_gateway.Count(status, action->success, start, Clock::now(),
+                                 measure_start, end);
         if (status == "IO_ERROR") return;
+        if (!direct_stub) continue;
+        // A cancel takes the next id (each is used once); a list asks for
+        // the same id again.
+        std::string direct_id = job_id;
+        if (single_use) {
+          const uint64_t direct_index = next_id.fetch_add(1);
+          if (direct_index >= ids->size()) {
+            caller.source_exhausted = true;
+            return;
+          }
+          direct_id = (*ids)[direct_index];
+        }
+        start = Clock::now();
+        const std::string code =
+            CallDirectly(*direct_stub, cancel, direct_id, bearer_token);
+        caller.direct.Count(code, "OK", start, Clock::now(), measure_start,
+                            end);
       }
     });
   }
@@ -391,36 +497,45 @@ int main(int argc, char** argv) {
   const double cpu_at_end = jobcontrol::bench::ProcessCpuSeconds();
   for (std::thread& thread : threads) thread.join();
 
-  jobcontrol::bench::LoadReport report;
-  report.method =
-      action->mpc
-          ? absl::StrCat("MPC ", action->name, " (SDK-HMAC-SHA256)")
-          : absl::StrCat("ICE ", action->name, " (signature V1)");
-  report.target = target;
-  report.concurrency = concurrency;
-  report.threads = concurrency;
-  report.connections = concurrency;
-  report.warmup_s = absl::ToDoubleSeconds(warmup);
-  report.duration_s = absl::ToDoubleSeconds(duration);
-  report.client_cpu_cores =
-      (cpu_at_end - cpu_at_start) / absl::ToDoubleSeconds(duration);
-  std::vector<int64_t> latencies;
-  for (Caller& caller : callers) {
-    // LoadReport counts "OK" as success: the action's success status.
-    for (const auto& [status, count] : caller.measured) {
-      report.status_counts[status == action->success ? "OK" : status] +=
-          count;
-    }
-    for (const auto& [status, count] : caller.unmeasured) {
-      report.unmeasured_status_counts[status == action->success ? "OK"
-                                                                : status] +=
-          count;
-    }
-    report.source_exhausted |= caller.source_exhausted;
-    latencies.insert(latencies.end(), caller.latencies_ns.begin(),
-                     caller.latencies_ns.end());
+  std::vector<const Tally*> via_gateway;
+  std::vector<const Tally*> direct;
+  bool source_exhausted = false;
+  for (const Caller& caller : callers) {
+    via_gateway.push_back(&caller.via_gateway);
+    direct.push_back(&caller.direct);
+    source_exhausted |= caller.source_exhausted;
   }
-  report.latency = jobcontrol::bench::SummarizeLatencies(latencies);
+  const auto describe = [&](jobcontrol::bench::LoadReport& report,
+                            std::string method, const std::string& to) {
+    report.method = std::move(method);
+    report.target = to;
+    report.concurrency = concurrency;
+    report.threads = concurrency;
+    report.connections = concurrency;
+    report.warmup_s = absl::ToDoubleSeconds(warmup);
+    report.duration_s = absl::ToDoubleSeconds(duration);
+    // The one process's CPU: both paths' when paired.
+    report.client_cpu_cores =
+        (cpu_at_end - cpu_at_start) / absl::ToDoubleSeconds(duration);
+    report.source_exhausted = source_exhausted;
+  };
+  jobcontrol::bench::LoadReport report =
+      Summarize(via_gateway, action->success);
+  describe(report,
+           action->mpc
+               ? absl::StrCat("MPC ", action->name, " (SDK-HMAC-SHA256)")
+               : absl::StrCat("ICE ", action->name, " (signature V1)"),
+           target);
+  if (direct_stub) {
+    jobcontrol::bench::LoadReport direct_report = Summarize(direct, "OK");
+    describe(direct_report,
+             absl::StrCat("gRPC ", cancel ? "CancelJob" : "GetJob",
+                          " (paired)"),
+             paired_target);
+    std::printf("{\"via_gateway\":%s,\"direct\":%s}\n",
+                report.ToJson().c_str(), direct_report.ToJson().c_str());
+    return 0;
+  }
   std::printf("%s\n", report.ToJson().c_str());
   return 0;
 }
