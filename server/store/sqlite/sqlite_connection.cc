@@ -287,6 +287,10 @@ int64_t SqliteConnection::LastInsertRowId() const {
 
 int64_t SqliteConnection::ChangedRows() const { return sqlite3_changes64(db_); }
 
+int64_t SqliteConnection::TotalChangedRows() const {
+  return sqlite3_total_changes64(db_);
+}
+
 absl::Status SqliteConnection::Error(int rc, absl::string_view context) const {
   return SqliteErrorStatus(rc, context, sqlite3_errmsg(db_));
 }

@@ -114,6 +114,10 @@ class SqliteConnection {
   int64_t LastInsertRowId() const;
   // Rows changed by the last INSERT / UPDATE / DELETE.
   int64_t ChangedRows() const;
+  // Rows changed by every INSERT / UPDATE / DELETE that completed on this
+  // connection since it opened (a statement that failed counts none: SQLite
+  // undid it, or the whole transaction).
+  int64_t TotalChangedRows() const;
 
   // SqliteErrorStatus for `rc`, with this connection's current message.
   absl::Status Error(int rc, absl::string_view context) const;

@@ -1,5 +1,6 @@
 #include "server/store/sqlite/sqlite_group_commit_writer.h"
 
+#include <optional>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -15,9 +16,9 @@ absl::Status GroupNotCommitted(const absl::Status& cause) {
 }
 
 // Runs one statement through the connection's statement cache: BEGIN and
-// COMMIT run once per group, SAVEPOINT and RELEASE once per operation, and
-// parsing them each time (as ExecuteScript does) showed in the writer's
-// profile.
+// COMMIT run once per group (and SAVEPOINT and RELEASE once per lease a
+// group hook serves), and parsing them each time (as ExecuteScript does)
+// showed in the writer's profile.
 absl::Status ExecuteCached(SqliteConnection& connection, const char* sql) {
   absl::StatusOr<SqliteStatement> statement = connection.Prepare(sql);
   if (!statement.ok()) return statement.status();
@@ -137,14 +138,37 @@ void SqliteGroupCommitWriter::CommitGroup(std::vector<Pending>& group,
 
 absl::Status SqliteGroupCommitWriter::RunOperations(
     std::vector<Pending>& group, std::vector<absl::Status>& results) {
-  for (size_t i = 0; i < group.size(); ++i) {
-    if (absl::Status s =
-            RunInSavepoint(*connection_, group[i].operation, results[i]);
+  std::vector<bool> left_out(group.size(), false);
+  for (;;) {
+    std::optional<size_t> failed_after_writing;
+    for (size_t i = 0; i < group.size() && !failed_after_writing; ++i) {
+      if (left_out[i]) continue;
+      const int64_t changed_before = connection_->TotalChangedRows();
+      results[i] = group[i].operation(*connection_);
+      // Some errors (SQLITE_FULL, SQLITE_IOERR, ...) make SQLite roll back
+      // the whole transaction: the operations before this one are lost too.
+      if (!connection_->InTransaction()) {
+        return results[i].ok()
+                   ? absl::InternalError("an operation ended the transaction")
+                   : results[i];
+      }
+      if (!results[i].ok() &&
+          connection_->TotalChangedRows() != changed_before) {
+        failed_after_writing = i;
+      }
+    }
+    if (!failed_after_writing) return absl::OkStatus();
+    // Undo everything and run the others again; results[i] keeps the
+    // failure.
+    left_out[*failed_after_writing] = true;
+    if (absl::Status s = ExecuteCached(*connection_, "ROLLBACK"); !s.ok()) {
+      return s;
+    }
+    if (absl::Status s = ExecuteCached(*connection_, "BEGIN IMMEDIATE");
         !s.ok()) {
       return s;
     }
   }
-  return absl::OkStatus();
 }
 
 absl::Status SqliteGroupCommitWriter::RunInSavepoint(

@@ -3,9 +3,19 @@
 //
 // Callers hand it operations. The writer thread takes everything queued (at
 // most max_group_size operations), opens one BEGIN IMMEDIATE transaction,
-// runs each operation inside its own SAVEPOINT (an operation that fails is
-// rolled back to its savepoint and the others still commit), COMMITs once
-// (one fsync with synchronous=FULL) and only then completes each caller.
+// runs the operations one after another, COMMITs once (one fsync with
+// synchronous=FULL) and only then completes each caller.
+//
+// An operation that fails leaves nothing behind, and the others still
+// commit. Most failures change no row (a missing job, a refused state
+// change, a constraint SQLite checks before writing): nothing to undo. An
+// operation that fails after it changed rows is undone with the whole
+// transaction, which then runs again from the start without it. So an
+// operation may run more than once (it must start from scratch each time,
+// overwriting what it captured), and one that failed is never run again.
+// Operations do not run in savepoints: a SAVEPOINT makes SQLite copy every
+// page an operation touches to a sub-journal and free the copies at
+// RELEASE, ~17,000 instructions per SubmitJob (bench/README.md).
 // So a caller learns of success only after the commit holding its change.
 // An operation may come with an after-commit action, run on the writer
 // thread once the commit succeeded, before any caller of the group is
@@ -47,7 +57,8 @@ class SqliteGroupCommitWriter {
   // One write inside the group's transaction. A non-OK status undoes only
   // this operation's changes and is returned to its caller as is. Results
   // other than the status go through state the operation captures; the
-  // caller may read them only when Run/Submit reported OK.
+  // caller may read them only when Run/Submit reported OK. It may run again
+  // (see above) and must then overwrite, not add to, what it captured.
   using Operation = std::function<absl::Status(SqliteConnection& connection)>;
   // Runs after the transaction holding its operation committed, only if
   // that operation succeeded; actions run in operation order. It must not
@@ -105,7 +116,7 @@ class SqliteGroupCommitWriter {
   // own SAVEPOINT: if it fails (its status goes to `result`), its changes
   // are rolled back and the transaction goes on. A non-OK return means the
   // transaction itself is lost (SQLite rolled it back, or the savepoint
-  // could not be handled). Group hooks run their writes through it too.
+  // could not be handled). Group hooks run their writes through it.
   static absl::Status RunInSavepoint(SqliteConnection& connection,
                                      const Operation& operation,
                                      absl::Status& result);
@@ -124,7 +135,8 @@ class SqliteGroupCommitWriter {
   void WriterLoop();
   // Runs `group` in one transaction and completes every operation in it.
   void CommitGroup(std::vector<Pending>& group, GroupHooks* hooks);
-  // Runs the operations; OK if the transaction can still be committed.
+  // Runs the operations (again, without the one that failed after writing,
+  // when one does); OK if the transaction can still be committed.
   absl::Status RunOperations(std::vector<Pending>& group,
                              std::vector<absl::Status>& results);
   bool HasWorkOrStopping() const;  // with mutex_ held

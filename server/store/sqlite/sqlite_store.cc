@@ -963,6 +963,9 @@ class SqliteStore::Impl : private SqliteGroupCommitWriter::GroupHooks {
     write->done = std::move(done);
     writer_->Submit(
         [this, write](SqliteConnection& db) {
+          // From scratch: the writer may run an operation again.
+          write->value.reset();
+          write->changes = ChangedRows{};
           absl::StatusOr<T> result = write->operation(db, write->changes);
           if (!result.ok()) return result.status();
           write->value = *std::move(result);

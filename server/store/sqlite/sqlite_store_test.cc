@@ -2903,6 +2903,88 @@ TEST_F(SqliteGroupCommitWriterTest, FailedOperationRollsBackOnlyItself) {
   EXPECT_EQ(writer->CommitCount(), 2);
 }
 
+// Runs `operation` and counts its runs in `runs`.
+SqliteGroupCommitWriter::Operation Counted(
+    std::shared_ptr<std::atomic<int>> runs,
+    SqliteGroupCommitWriter::Operation operation) {
+  return [runs, operation = std::move(operation)](SqliteConnection& db) {
+    ++*runs;
+    return operation(db);
+  };
+}
+
+TEST_F(SqliteGroupCommitWriterTest, FailureThatChangedNothingUndoesNothing) {
+  auto writer = NewWriter(/*max_group_size=*/256);
+  ASSERT_NE(writer, nullptr);
+  auto first_runs = std::make_shared<std::atomic<int>>(0);
+  auto refused_runs = std::make_shared<std::atomic<int>>(0);
+  absl::Notification release;
+  std::future<absl::Status> held = HoldWriter(*writer, release);
+  std::future<absl::Status> first =
+      writer->Submit(Counted(first_runs, Insert(1)));
+  std::future<absl::Status> refused = writer->Submit(
+      Counted(refused_runs, [](SqliteConnection&) {
+        return absl::FailedPreconditionError("not queued");
+      }));
+  // A constraint SQLite checks before it writes: nothing changed either.
+  std::future<absl::Status> duplicate = writer->Submit(Insert(1));
+  std::future<absl::Status> last = writer->Submit(Insert(2));
+  release.Notify();
+  EXPECT_TRUE(held.get().ok());
+  EXPECT_TRUE(first.get().ok());
+  EXPECT_EQ(refused.get(), absl::FailedPreconditionError("not queued"));
+  EXPECT_EQ(duplicate.get().code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_TRUE(last.get().ok());
+  EXPECT_EQ(ParentIds(), (std::vector<int64_t>{1, 2}));
+  // Nothing was run again.
+  EXPECT_EQ(*first_runs, 1);
+  EXPECT_EQ(*refused_runs, 1);
+  EXPECT_EQ(writer->CommitCount(), 2);
+}
+
+TEST_F(SqliteGroupCommitWriterTest,
+       FailureAfterWritingRunsTheOthersAgainWithoutIt) {
+  auto writer = NewWriter(/*max_group_size=*/256);
+  ASSERT_NE(writer, nullptr);
+  auto before_runs = std::make_shared<std::atomic<int>>(0);
+  auto failing_runs = std::make_shared<std::atomic<int>>(0);
+  auto second_failing_runs = std::make_shared<std::atomic<int>>(0);
+  auto after_runs = std::make_shared<std::atomic<int>>(0);
+  const auto fails_after_inserting = [](int id) {
+    return [id](SqliteConnection& db) {
+      absl::Status inserted = Insert(id)(db);
+      if (!inserted.ok()) return inserted;
+      return absl::AbortedError(absl::StrCat("gave up after ", id));
+    };
+  };
+  absl::Notification release;
+  std::future<absl::Status> held = HoldWriter(*writer, release);
+  std::future<absl::Status> before =
+      writer->Submit(Counted(before_runs, Insert(1)));
+  std::future<absl::Status> failing =
+      writer->Submit(Counted(failing_runs, fails_after_inserting(2)));
+  std::future<absl::Status> second_failing =
+      writer->Submit(Counted(second_failing_runs, fails_after_inserting(3)));
+  // Inserts 2 itself: it would collide with the failed operation's row if
+  // that had been kept.
+  std::future<absl::Status> after =
+      writer->Submit(Counted(after_runs, Insert(2)));
+  release.Notify();
+  EXPECT_TRUE(held.get().ok());
+  EXPECT_TRUE(before.get().ok());
+  EXPECT_EQ(failing.get(), absl::AbortedError("gave up after 2"));
+  EXPECT_EQ(second_failing.get(), absl::AbortedError("gave up after 3"));
+  EXPECT_TRUE(after.get().ok());
+  EXPECT_EQ(ParentIds(), (std::vector<int64_t>{1, 2}));
+  // The first operation ran three times (the group started over after each
+  // failure), each failing one once, the last one once.
+  EXPECT_EQ(*before_runs, 3);
+  EXPECT_EQ(*failing_runs, 1);
+  EXPECT_EQ(*second_failing_runs, 1);
+  EXPECT_EQ(*after_runs, 1);
+  EXPECT_EQ(writer->CommitCount(), 2);  // still one commit for the group
+}
+
 TEST_F(SqliteGroupCommitWriterTest, FailedCommitFailsEveryOperationInGroup) {
   auto writer = NewWriter(/*max_group_size=*/256);
   ASSERT_NE(writer, nullptr);
