@@ -409,7 +409,7 @@ class Bench:
                     "%s c16" % name, lambda: run_http(16, False), run_grpc))
             for name, run_http, _ in operations:
                 paired = [run_http(1, True) for _ in range(self.rounds)]
-                self.raw.setdefault("%s c1 paired" % name, []).append(paired)
+                self.raw["%s c1 paired" % name] = paired
                 self.unloaded_gateway_rows(name, paired)
         finally:
             self.stop_daemon(daemon)

@@ -415,8 +415,7 @@ int main(int argc, char** argv) {
                  std::string(ids.status().message()).c_str());
     return 2;
   }
-  const bool single_use = action->single_use;
-  const bool cancel = single_use;
+  const bool single_use = action->single_use;  // the cancels
   const std::string paired_target = absl::GetFlag(FLAGS_paired_grpc_target);
   std::unique_ptr<jobcontrol::v1::JobService::Stub> direct_stub;
   std::string bearer_token;
@@ -485,7 +484,7 @@ int main(int argc, char** argv) {
         }
         start = Clock::now();
         const std::string code =
-            CallDirectly(*direct_stub, cancel, direct_id, bearer_token);
+            CallDirectly(*direct_stub, single_use, direct_id, bearer_token);
         caller.direct.Count(code, "OK", start, Clock::now(), measure_start,
                             end);
       }
@@ -529,7 +528,7 @@ int main(int argc, char** argv) {
   if (direct_stub) {
     jobcontrol::bench::LoadReport direct_report = Summarize(direct, "OK");
     describe(direct_report,
-             absl::StrCat("gRPC ", cancel ? "CancelJob" : "GetJob",
+             absl::StrCat("gRPC ", single_use ? "CancelJob" : "GetJob",
                           " (paired)"),
              paired_target);
     std::printf("{\"via_gateway\":%s,\"direct\":%s}\n",

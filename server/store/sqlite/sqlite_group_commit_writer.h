@@ -5,6 +5,10 @@
 // most max_group_size operations), opens one BEGIN IMMEDIATE transaction,
 // runs the operations one after another, COMMITs once (one fsync with
 // synchronous=FULL) and only then completes each caller.
+// So a caller learns of success only after the commit holding its change.
+// An operation may come with an after-commit action, run on the writer
+// thread once the commit succeeded, before any caller of the group is
+// completed (so when a caller returns, its action has run).
 //
 // An operation that fails leaves nothing behind, and the others still
 // commit. Most failures change no row (a missing job, a refused state
@@ -16,10 +20,6 @@
 // Operations do not run in savepoints: a SAVEPOINT makes SQLite copy every
 // page an operation touches to a sub-journal and free the copies at
 // RELEASE, ~17,000 instructions per SubmitJob (bench/README.md).
-// So a caller learns of success only after the commit holding its change.
-// An operation may come with an after-commit action, run on the writer
-// thread once the commit succeeded, before any caller of the group is
-// completed (so when a caller returns, its action has run).
 //
 // If the group cannot be committed (BEGIN or COMMIT fails, or SQLite aborts
 // the whole transaction), every operation in the group fails with

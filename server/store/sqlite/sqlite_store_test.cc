@@ -2831,6 +2831,26 @@ class SqliteGroupCommitWriterTest : public testing::Test {
     };
   }
 
+  // Inserts `id`, then fails with `failure`: a failure after writing.
+  static SqliteGroupCommitWriter::Operation InsertThenFail(
+      int id, absl::Status failure) {
+    return [id, failure](SqliteConnection& db) {
+      absl::Status inserted = Insert(id)(db);
+      if (!inserted.ok()) return inserted;
+      return failure;
+    };
+  }
+
+  // Runs `operation` and counts its runs in `runs`.
+  static SqliteGroupCommitWriter::Operation Counted(
+      std::shared_ptr<std::atomic<int>> runs,
+      SqliteGroupCommitWriter::Operation operation) {
+    return [runs, operation = std::move(operation)](SqliteConnection& db) {
+      ++*runs;
+      return operation(db);
+    };
+  }
+
   std::vector<int64_t> ParentIds() {
     auto connection =
         SqliteConnection::Open(path_, SqliteConnection::Access::kReadOnly);
@@ -2886,11 +2906,8 @@ TEST_F(SqliteGroupCommitWriterTest, FailedOperationRollsBackOnlyItself) {
   absl::Notification release;
   std::future<absl::Status> held = HoldWriter(*writer, release);
   std::future<absl::Status> first = writer->Submit(Insert(1));
-  std::future<absl::Status> failing = writer->Submit([](SqliteConnection& db) {
-    absl::Status inserted = Insert(2)(db);
-    if (!inserted.ok()) return inserted;
-    return absl::FailedPreconditionError("changed my mind");
-  });
+  std::future<absl::Status> failing = writer->Submit(
+      InsertThenFail(2, absl::FailedPreconditionError("changed my mind")));
   std::future<absl::Status> duplicate = writer->Submit(Insert(1));
   std::future<absl::Status> last = writer->Submit(Insert(3));
   release.Notify();
@@ -2901,16 +2918,6 @@ TEST_F(SqliteGroupCommitWriterTest, FailedOperationRollsBackOnlyItself) {
   EXPECT_TRUE(last.get().ok());
   EXPECT_EQ(ParentIds(), (std::vector<int64_t>{1, 3}));
   EXPECT_EQ(writer->CommitCount(), 2);
-}
-
-// Runs `operation` and counts its runs in `runs`.
-SqliteGroupCommitWriter::Operation Counted(
-    std::shared_ptr<std::atomic<int>> runs,
-    SqliteGroupCommitWriter::Operation operation) {
-  return [runs, operation = std::move(operation)](SqliteConnection& db) {
-    ++*runs;
-    return operation(db);
-  };
 }
 
 TEST_F(SqliteGroupCommitWriterTest, FailureThatChangedNothingUndoesNothing) {
@@ -2950,21 +2957,16 @@ TEST_F(SqliteGroupCommitWriterTest,
   auto failing_runs = std::make_shared<std::atomic<int>>(0);
   auto second_failing_runs = std::make_shared<std::atomic<int>>(0);
   auto after_runs = std::make_shared<std::atomic<int>>(0);
-  const auto fails_after_inserting = [](int id) {
-    return [id](SqliteConnection& db) {
-      absl::Status inserted = Insert(id)(db);
-      if (!inserted.ok()) return inserted;
-      return absl::AbortedError(absl::StrCat("gave up after ", id));
-    };
-  };
   absl::Notification release;
   std::future<absl::Status> held = HoldWriter(*writer, release);
   std::future<absl::Status> before =
       writer->Submit(Counted(before_runs, Insert(1)));
   std::future<absl::Status> failing =
-      writer->Submit(Counted(failing_runs, fails_after_inserting(2)));
+      writer->Submit(Counted(failing_runs, InsertThenFail(
+          2, absl::AbortedError("gave up after 2"))));
   std::future<absl::Status> second_failing =
-      writer->Submit(Counted(second_failing_runs, fails_after_inserting(3)));
+      writer->Submit(Counted(second_failing_runs, InsertThenFail(
+          3, absl::AbortedError("gave up after 3"))));
   // Inserts 2 itself: it would collide with the failed operation's row if
   // that had been kept.
   std::future<absl::Status> after =
