@@ -2831,13 +2831,17 @@ class SqliteGroupCommitWriterTest : public testing::Test {
     };
   }
 
-  // Inserts `id`, then fails with `failure`: a failure after writing.
+  // Inserts `id`, then fails with `code` and `message`: a failure after
+  // writing. Each run makes its own status: a status built once and handed
+  // to the test's thread would share its heap part with the writer thread
+  // that destroys the operation, unsynchronized for ThreadSanitizer (Debian's
+  // Abseil is not instrumented).
   static SqliteGroupCommitWriter::Operation InsertThenFail(
-      int id, absl::Status failure) {
-    return [id, failure](SqliteConnection& db) {
+      int id, absl::StatusCode code, std::string message) {
+    return [id, code, message](SqliteConnection& db) {
       absl::Status inserted = Insert(id)(db);
       if (!inserted.ok()) return inserted;
-      return failure;
+      return absl::Status(code, message);
     };
   }
 
@@ -2907,7 +2911,8 @@ TEST_F(SqliteGroupCommitWriterTest, FailedOperationRollsBackOnlyItself) {
   std::future<absl::Status> held = HoldWriter(*writer, release);
   std::future<absl::Status> first = writer->Submit(Insert(1));
   std::future<absl::Status> failing = writer->Submit(
-      InsertThenFail(2, absl::FailedPreconditionError("changed my mind")));
+      InsertThenFail(2, absl::StatusCode::kFailedPrecondition,
+                     "changed my mind"));
   std::future<absl::Status> duplicate = writer->Submit(Insert(1));
   std::future<absl::Status> last = writer->Submit(Insert(3));
   release.Notify();
@@ -2963,10 +2968,10 @@ TEST_F(SqliteGroupCommitWriterTest,
       writer->Submit(Counted(before_runs, Insert(1)));
   std::future<absl::Status> failing =
       writer->Submit(Counted(failing_runs, InsertThenFail(
-          2, absl::AbortedError("gave up after 2"))));
+          2, absl::StatusCode::kAborted, "gave up after 2")));
   std::future<absl::Status> second_failing =
       writer->Submit(Counted(second_failing_runs, InsertThenFail(
-          3, absl::AbortedError("gave up after 3"))));
+          3, absl::StatusCode::kAborted, "gave up after 3")));
   // Inserts 2 itself: it would collide with the failed operation's row if
   // that had been kept.
   std::future<absl::Status> after =
