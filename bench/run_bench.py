@@ -41,10 +41,8 @@ class Bench:
         self.duration = "1s" if args.smoke else args.duration
         self.rounds = 1 if args.smoke else args.rounds
         # The c=64 rows of GetJob, CancelJob and SubmitJob, whose targets
-        # are throughput ratios, take twice the rounds: on this shared
-        # machine single rounds of one build gave CancelJob c=64 ratios from
-        # 0.36x to 0.62x, and a verdict should rest on more than two of them
-        # (bench/README, Method).
+        # are throughput ratios, take twice the rounds (bench/README,
+        # Method, says why).
         self.target_rounds = self.rounds if args.smoke else 2 * self.rounds
         self.raw = {}  # scenario -> list of raw reports
         self.rows = []  # table rows
@@ -271,9 +269,10 @@ class Bench:
 
     def scenario_get_cancel(self):
         levels = [1, 16, 64]
+        target_level = 64  # the level whose throughput ratio has a target
 
         def rounds_at(level):
-            return self.target_rounds if level == 64 else self.rounds
+            return self.target_rounds if level == target_level else self.rounds
 
         per_run = self.jobs_for(self.args.cancel_rate_guess)
         slices = sum(rounds_at(level) for level in levels)
@@ -296,7 +295,7 @@ class Bench:
                                            get_ids),
                     rounds_at(level))
                 self.compare_rows("GetJob", "c=%d" % level, ours, base,
-                                  0.8 if level == 64 else None)
+                                  0.8 if level == target_level else None)
             for level in levels:
                 ours, base = self.interleaved(
                     "CancelJob c%d" % level,
@@ -306,7 +305,8 @@ class Bench:
                                            get_ids, cycle_ids="true"),
                     rounds_at(level))
                 self.compare_rows("CancelJob (queued)", "c=%d" % level, ours,
-                                  base, 0.6 if level == 64 else None)
+                                  base,
+                                  0.6 if level == target_level else None)
         finally:
             self.stop(baseline)
             self.stop_daemon(daemon)
